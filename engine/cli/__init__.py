@@ -1,0 +1,60 @@
+"""The ``apophenic`` command line: one module per command group.
+
+Exit codes scripts can trust: 0 success, 1 a bug (traceback), 2 bad input
+(one line on stderr, nothing written), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Torch's spinning thread pool stalls badly when another process loads the
+# cores (see shared/MODELS.md); this must be set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import typer  # noqa: E402
+
+from apophenic.errors import ApophenicError  # noqa: E402
+
+
+def build_app() -> typer.Typer:
+    """The root Typer app with the built-in commands and every plugin's."""
+    from apophenic.cli import info, plugins_cmd, presets_cmd, run_cmd
+    from apophenic.registry import get_registry
+
+    app = typer.Typer(
+        name="apophenic",
+        help="A generative art engine: networks make images by perceiving them.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    run_cmd.install(app)
+    presets_cmd.install(app)
+    plugins_cmd.install(app)
+    info.install(app)
+    registry = get_registry()
+    registry.hook.register_commands(cli=app)
+    return app
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit 2."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    try:
+        app = build_app()
+        app(args=argv, standalone_mode=True)
+    except ApophenicError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

@@ -1,0 +1,83 @@
+"""The base of every plugin-declared config: a pydantic model that builds a component.
+
+A plugin registers a *config class*. Its ``type`` tag (a ``Literal``) is the name
+presets use; its fields are the preset keys; its ``build`` makes the component.
+The union of all registered configs is what a preset is validated against.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from apophenic.perceiver import Perceiver
+
+
+@dataclass
+class BuildContext:
+    """What a component may need to know while it is built.
+
+    :param device: where tensors live.
+    :param seed: the run's seed; components derive their own generators from it.
+    :param size: output image size as (height, width).
+    :param source: the preset file the config came from, to resolve relative paths.
+    :param perceivers: the run's perceivers by name (set before objectives build).
+    :param held_out: names of perceivers that are scored but never optimized against.
+    """
+
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    seed: int = 0
+    size: tuple[int, int] = (224, 224)
+    source: Path | None = None
+    perceivers: dict[str, "Perceiver"] = field(default_factory=dict)
+    held_out: frozenset[str] = frozenset()
+
+    def generator(self, salt: int = 0) -> torch.Generator:
+        """A CPU random generator seeded from the run seed (and a salt per use)."""
+        g = torch.Generator()
+        g.manual_seed(self.seed * 1_000_003 + salt)
+        return g
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from a preset, relative to the preset's folder."""
+        p = Path(path).expanduser()
+        if not p.is_absolute() and self.source is not None:
+            p = self.source.parent / p
+        return p
+
+
+class ComponentConfig(BaseModel):
+    """Base for generator, perceiver, objective, transform and optimizer configs.
+
+    Subclasses set ``type: Literal["name"] = "name"``, describe every field with
+    ``Field(description=...)`` and implement :meth:`build`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+
+    kind: ClassVar[str] = "component"
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The ``type`` tag this config answers to."""
+        annotation = cls.model_fields["type"].annotation
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is typing.Literal and len(args) == 1:
+            return str(args[0])
+        raise TypeError(f"{cls.__name__}.type must be a Literal of one string, got {annotation!r}")
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the docstring: the one-line description shown in listings."""
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def build(self, ctx: BuildContext) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.build")

@@ -1,0 +1,227 @@
+"""Finding, loading and isolating plugins; the registry of what they provide.
+
+Loading is lazy (first use), idempotent (cached) and controllable:
+
+- ``APOPHENIC_LOAD_PLUGINS=a,b`` loads only those entry points (empty: none);
+- ``APOPHENIC_TRACE_PLUGINS=1`` prints every hook call and its result to stderr.
+
+A plugin that fails to import, implements a hook that does not exist, raises
+in a hook or registers a name another plugin already took is recorded as
+broken with the reason; every other plugin keeps working.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from apophenic import hookspecs
+from apophenic.errors import ApophenicError, closest, unknown_name
+
+ENTRY_POINT_GROUP = "apophenic"
+KINDS = ("generator", "perceiver", "objective", "transform", "optimizer")
+
+
+@dataclass
+class PluginInfo:
+    """One plugin as ``apophenic plugins`` shows it."""
+
+    name: str
+    version: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
+
+
+@dataclass
+class Registration:
+    config: type
+    plugin: str
+
+
+class Registry:
+    """Everything the loaded plugins registered, by kind and name."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, dict[str, Registration]] = {k: {} for k in KINDS}
+        self.presets: dict[str, tuple[Path, str]] = {}
+        self.plugins: dict[str, PluginInfo] = {}
+        self.manager: pluggy.PluginManager | None = None
+
+    # -- lookups ---------------------------------------------------------------------
+    def configs(self, kind: str) -> list[type]:
+        """Config classes registered for ``kind``, in registration order."""
+        return [r.config for r in self.components[kind].values()]
+
+    def config(self, kind: str, name: str) -> type:
+        """The config class for ``name``; an :class:`ApophenicError` with suggestions if unknown."""
+        try:
+            return self.components[kind][name].config
+        except KeyError:
+            raise ApophenicError(unknown_name(kind, name, self.components[kind])) from None
+
+    def preset_path(self, name: str) -> Path:
+        """The file of a registered preset."""
+        try:
+            return self.presets[name][0]
+        except KeyError:
+            raise ApophenicError(unknown_name("preset", name, self.presets) + " (list them with: apophenic presets)") from None
+
+    @property
+    def hook(self):
+        """The pluggy hook relay, for observer hooks (``on_step``, ``on_finish``)."""
+        assert self.manager is not None
+        return self.manager.hook
+
+
+def _trace(manager: pluggy.PluginManager) -> None:
+    def before(hook_name, hook_impls, kwargs):
+        names = ", ".join(i.plugin_name for i in hook_impls)
+        shown = {k: _short(v) for k, v in kwargs.items()}
+        print(f"[apophenic] call {hook_name}({shown}) -> [{names}]", file=sys.stderr)
+
+    def after(outcome, hook_name, hook_impls, kwargs):
+        exc = outcome.exception
+        result = f"raised {exc!r}" if exc else _short(outcome.get_result())
+        print(f"[apophenic] done {hook_name}: {result}", file=sys.stderr)
+
+    manager.add_hookcall_monitoring(before, after)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    eps = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+    only = os.environ.get("APOPHENIC_LOAD_PLUGINS")
+    if only is not None:
+        allowed = {n.strip() for n in only.split(",") if n.strip()}
+        eps = [ep for ep in eps if ep.name in allowed]
+    seen: set[str] = set()
+    unique = []
+    for ep in eps:  # the same distribution can be visible twice on sys.path
+        if ep.name not in seen:
+            seen.add(ep.name)
+            unique.append(ep)
+    return unique
+
+
+def _version(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.version if dist is not None else None
+
+
+def load(extra: Iterable[tuple[str, object]] = ()) -> Registry:
+    """Load every entry-point plugin (plus ``extra`` (name, plugin) pairs) into a new registry."""
+    registry = Registry()
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    registry.manager = pm
+    valid = set(hookspecs.hook_names())
+
+    candidates: list[tuple[str, str | None, Any]] = []
+    for ep in _entry_points():
+        try:
+            candidates.append((ep.name, _version(ep), ep.load()))
+        except Exception as exc:  # a broken plugin must not take the others down
+            registry.plugins[ep.name] = PluginInfo(ep.name, _version(ep), error=f"import failed: {type(exc).__name__}: {exc}")
+    for name, plugin in extra:
+        candidates.append((name, None, plugin))
+
+    for name, version, plugin in candidates:
+        info = PluginInfo(name, version)
+        registry.plugins[name] = info
+        try:
+            pm.register(plugin, name=name)
+        except Exception as exc:
+            info.error = f"could not register: {exc}"
+            continue
+        hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
+        unknown = [h for h in hooks if h not in valid]
+        if unknown:
+            hint = closest(unknown[0], valid, n=1)
+            info.error = f"implements unknown hook {unknown[0]!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            pm.unregister(plugin)
+            continue
+        info.hooks = hooks
+
+    if os.environ.get("APOPHENIC_TRACE_PLUGINS"):
+        _trace(pm)
+
+    for name, info in registry.plugins.items():
+        if info.broken:
+            continue
+        try:
+            _collect(registry, pm, name)
+        except Exception as exc:
+            info.error = f"{type(exc).__name__}: {exc}"
+            _forget(registry, name)
+            plugin = pm.get_plugin(name)
+            if plugin is not None:
+                pm.unregister(plugin)
+    return registry
+
+
+def _collect(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:
+    others = [p for n, p in pm.list_name_plugin() if n != name]
+
+    def component(kind: str):
+        def register(config: type) -> None:
+            tag = config.type_name()
+            existing = registry.components[kind].get(tag)
+            if existing is not None and existing.plugin != name:
+                raise ApophenicError(f"registers {kind} {tag!r}, which plugin {existing.plugin!r} already registered")
+            registry.components[kind][tag] = Registration(config, name)
+
+        return register
+
+    def preset(path: Path) -> None:
+        path = Path(path)
+        files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        for f in files:
+            existing = registry.presets.get(f.stem)
+            if existing is not None and existing[1] != name:
+                raise ApophenicError(f"registers preset {f.stem!r}, which plugin {existing[1]!r} already registered")
+            registry.presets[f.stem] = (f, name)
+
+    for kind in KINDS:
+        caller = pm.subset_hook_caller(f"register_{kind}s", remove_plugins=others)
+        caller(register=component(kind))
+    pm.subset_hook_caller("register_presets", remove_plugins=others)(register=preset)
+
+
+def _forget(registry: Registry, plugin: str) -> None:
+    for kind in KINDS:
+        for tag in [t for t, r in registry.components[kind].items() if r.plugin == plugin]:
+            del registry.components[kind][tag]
+    for preset in [p for p, (_, owner) in registry.presets.items() if owner == plugin]:
+        del registry.presets[preset]
+
+
+_registry: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """The process-wide registry, loaded on first use."""
+    global _registry
+    if _registry is None:
+        _registry = load()
+    return _registry
+
+
+def reset() -> None:
+    """Forget the loaded plugins (tests use it after installing or removing one)."""
+    global _registry
+    _registry = None

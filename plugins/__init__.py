@@ -1,0 +1,2 @@
+"""The plugins that ship with apophenic. Each registers through the entry-point group
+``apophenic``, exactly like a third-party plugin."""

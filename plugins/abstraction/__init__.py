@@ -1,0 +1,1 @@
+"""The `abstraction` plugin (work in progress: registers nothing yet)."""

@@ -1,0 +1,1 @@
+"""The `analogy` plugin (work in progress: registers nothing yet)."""

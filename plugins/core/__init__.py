@@ -1,0 +1,1 @@
+"""Built-in generators, perceivers, objectives, transforms, optimizers and presets."""

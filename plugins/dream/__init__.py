@@ -1,0 +1,1 @@
+"""The `dream` plugin (work in progress: registers nothing yet)."""

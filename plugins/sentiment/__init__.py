@@ -1,0 +1,1 @@
+"""The `sentiment` plugin (work in progress: registers nothing yet)."""

@@ -1,0 +1,1 @@
+"""The `strokes` plugin (work in progress: registers nothing yet)."""

@@ -1,0 +1,1 @@
+"""The `style` plugin (work in progress: registers nothing yet)."""

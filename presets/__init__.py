@@ -1,0 +1,5 @@
+"""Presets that ship with apophenic: TOML run configs, one per file."""
+
+from pathlib import Path
+
+FOLDER = Path(__file__).parent

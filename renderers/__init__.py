@@ -1,0 +1,1 @@
+"""Differentiable stroke/blob rendering, SVG export and print-resolution rasterization."""
