@@ -22,8 +22,11 @@ class Generator(nn.Module):
     def render(self) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def export(self, folder: Path, stem: str = "final") -> list[Path]:
-        """Write extra formats (an SVG, a WAV) beside the PNG; return their paths."""
+    def export(self, folder: Path, stem: str = "final", print_size: int | None = None) -> list[Path]:
+        """Write extra formats (an SVG, a print PNG, a WAV) beside the PNG; return their paths.
+
+        :param print_size: long side in pixels of a print rasterization, when the generator is vectorial.
+        """
         return []
 
     def constrain(self) -> None:

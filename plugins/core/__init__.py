@@ -1,1 +1,51 @@
-"""Built-in generators, perceivers, objectives, transforms, optimizers and presets."""
+"""Built-in generators, perceivers, objectives, transforms, optimizers and presets.
+
+Registered through the entry-point group ``apophenic`` like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from apophenic import hookimpl
+from apophenic.plugins.core import images, objectives, optimizers, perceivers, transforms
+
+
+@hookimpl
+def register_generators(register):
+    register(images.PixelsConfig)
+    register(images.FourierConfig)
+    register(images.ImageFileConfig)
+
+
+@hookimpl
+def register_perceivers(register):
+    register(perceivers.EfficientNetLite0Config)
+    register(perceivers.EfficientNetLite1Config)
+    register(perceivers.EfficientNetLite2Config)
+    register(perceivers.RandomCNNConfig)
+
+
+@hookimpl
+def register_objectives(register):
+    register(objectives.ClassScoreConfig)
+    register(objectives.ChannelConfig)
+    register(objectives.LayerConfig)
+    register(objectives.TotalVariationConfig)
+
+
+@hookimpl
+def register_transforms(register):
+    for config in (transforms.JitterConfig, transforms.ScaleConfig, transforms.RotateConfig, transforms.PadConfig, transforms.CropConfig):
+        register(config)
+
+
+@hookimpl
+def register_optimizers(register):
+    register(optimizers.AdamConfig)
+    register(optimizers.LBFGSConfig)
+
+
+@hookimpl
+def register_presets(register):
+    from apophenic.presets import FOLDER
+
+    register(FOLDER)

@@ -1,0 +1,82 @@
+"""``apophenic run``: run a preset (or the recipe embedded in a picture)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from apophenic.errors import ApophenicError
+
+DEFAULT_OUT = Path("apophenic-out")
+
+
+def install(app: typer.Typer) -> None:
+    app.command("run")(run)
+
+
+def run(
+    preset: Optional[str] = typer.Argument(None, help="Preset name (see `apophenic presets`) or path to a .toml file."),
+    set_: list[str] = typer.Option([], "--set", "-s", help="Override a key: --set objectives[0].target=tick (repeatable)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (overrides the preset)."),
+    steps: Optional[int] = typer.Option(None, "--steps", help="Optimization steps (overrides optimizer.steps)."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder; each run writes a subfolder."),
+    from_: Optional[Path] = typer.Option(None, "--from", help="Re-run the recipe embedded in a PNG written by apophenic."),
+    print_size: Optional[int] = typer.Option(None, "--print-size", help="Long side of the print PNG for vector output."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
+    from apophenic.config import validate
+    from apophenic.output import read_recipe
+    from apophenic.preset_loader import apply_override, load_data
+    from apophenic.registry import get_registry
+    from apophenic.run import execute
+
+    registry = get_registry()
+    if (preset is None) == (from_ is None):
+        raise ApophenicError("give a preset or --from PICTURE.png (one of them)")
+    if from_ is not None:
+        recipe = read_recipe(from_)
+        data, source, name = recipe["config"], from_, recipe.get("preset")
+        for assignment in set_:
+            data = apply_override(data, assignment)
+    else:
+        data, source = load_data(preset, set_, registry)
+        name = source.stem
+    for key, value in (("seed", seed), ("device", device)):
+        if value is not None:
+            data = {**data, key: value}
+    if steps is not None:
+        data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
+    if print_size is not None:
+        data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
+    config = validate(data, registry, source)
+    result = execute(config, out, source=source if from_ is None else None, registry=registry, progress=not quiet, preset=name)
+    if not quiet:
+        _summary(result)
+
+
+def _summary(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rec = result.record
+    obj = rec["objective"]
+    console.print(f"[bold]{result.folder}[/]  objective {obj['start']['total']:.4f} → {obj['end']['total']:.4f}  "
+                  f"({rec['wall_seconds']:.1f} s on {rec['device']})")
+    if rec["scores"]:
+        for held in (False, True):
+            rows = [s for s in rec["scores"] if s["held_out"] == held]
+            if not rows:
+                continue
+            table = Table(title="held-out classifiers" if held else "optimized ensemble", title_justify="left")
+            for col in ("perceiver", "target", "probability", "rank", "top class"):
+                table.add_column(col)
+            for s in rows:
+                table.add_row(s["perceiver"], s["target"], f"{s['probability']:.3f}", str(s["rank"]), s["top"])
+            console.print(table)
+        if not any(s["held_out"] for s in rec["scores"]):
+            console.print("no held-out classifier: every perceiver was optimized against, so no held-out score exists")

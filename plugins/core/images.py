@@ -1,0 +1,122 @@
+"""Built-in image generators: raw pixels, Fourier with decorrelated colour, and an image from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from pydantic import Field
+from torch import nn
+
+from apophenic.errors import ApophenicError
+from apophenic.generator import Generator, GeneratorConfig
+
+# Square root of the colour correlation of ImageNet photos (Olah et al., Lucid):
+# optimizing in this decorrelated basis keeps colours natural.
+_COLOR_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
+_COLOR_SQRT = _COLOR_SQRT / _COLOR_SQRT.norm(dim=0).max()
+
+
+def decorrelated_to_rgb(t: torch.Tensor) -> torch.Tensor:
+    """Map a ``B×3×H×W`` tensor in the decorrelated colour basis to RGB in ``[0, 1]``."""
+    rgb = torch.einsum("bchw,dc->bdhw", t, _COLOR_SQRT.to(t))
+    return torch.sigmoid(rgb)
+
+
+def _logit(x: torch.Tensor) -> torch.Tensor:
+    x = x.clamp(1e-3, 1 - 1e-3)
+    return torch.log(x / (1 - x))
+
+
+class PixelImage(Generator):
+    """Each pixel a parameter, squashed into ``[0, 1]`` by a sigmoid."""
+
+    def __init__(self, logits: torch.Tensor) -> None:
+        super().__init__()
+        self.logits = nn.Parameter(logits)
+
+    def render(self) -> torch.Tensor:
+        return torch.sigmoid(self.logits)
+
+
+class PixelsConfig(GeneratorConfig):
+    """A raw pixel image, initialised with seeded noise."""
+
+    type: Literal["pixels"] = "pixels"
+    batch: int = Field(1, ge=1, le=64, description="Number of images optimized together.")
+    init_std: float = Field(0.1, ge=0, le=10, description="Standard deviation of the initial noise (in logit space).")
+
+    def build(self, ctx) -> Generator:
+        h, w = ctx.size
+        noise = torch.randn(self.batch, 3, h, w, generator=ctx.generator(1)) * self.init_std
+        return PixelImage(noise).to(ctx.device)
+
+
+class FourierImage(Generator):
+    """Lucid-style image: a scaled Fourier spectrum per decorrelated colour channel.
+
+    Scaling the spectrum by ``1/frequency^decay`` makes every frequency equally easy
+    to change, which is what keeps optimized images from turning into noise.
+    """
+
+    def __init__(self, batch: int, h: int, w: int, decay: float, std: float, rng: torch.Generator) -> None:
+        super().__init__()
+        fy = torch.fft.fftfreq(h)[:, None]
+        fx = torch.fft.rfftfreq(w)[None, :]
+        freqs = torch.sqrt(fx * fx + fy * fy)
+        scale = 1.0 / torch.clamp(freqs, min=1.0 / max(h, w)) ** decay
+        self.register_buffer("scale", scale * np.sqrt(h * w) / 4)
+        self.spectrum = nn.Parameter(torch.randn(batch, 3, h, w // 2 + 1, 2, generator=rng) * std)
+        self.h, self.w = h, w
+
+    def render(self) -> torch.Tensor:
+        spectrum = torch.view_as_complex(self.spectrum) * self.scale
+        image = torch.fft.irfft2(spectrum, s=(self.h, self.w), norm="ortho")
+        return decorrelated_to_rgb(image)
+
+
+class FourierConfig(GeneratorConfig):
+    """A Fourier-parameterized image with decorrelated colour (as Lucid/Lucent)."""
+
+    type: Literal["fourier"] = "fourier"
+    batch: int = Field(1, ge=1, le=64, description="Number of images optimized together.")
+    decay: float = Field(1.0, ge=0, le=3, description="Spectrum scaling 1/f^decay; higher favours low frequencies.")
+    init_std: float = Field(0.01, ge=0, le=1, description="Standard deviation of the initial spectrum.")
+
+    def build(self, ctx) -> Generator:
+        h, w = ctx.size
+        return FourierImage(self.batch, h, w, self.decay, self.init_std, ctx.generator(2)).to(ctx.device)
+
+
+def read_image(path: Path) -> torch.Tensor:
+    """A ``1×3×H×W`` float tensor in ``[0, 1]`` from a PNG/JPEG (any mode, any size)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+    except FileNotFoundError:
+        raise ApophenicError(f"{path}: no such image file") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ApophenicError(f"{path}: not a readable image ({type(exc).__name__})") from None
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
+
+
+class ImageFileConfig(GeneratorConfig):
+    """A pixel image initialised from a PNG/JPEG file."""
+
+    type: Literal["image"] = "image"
+    path: str = Field(description="Image file (PNG/JPEG), relative to the preset's folder.")
+    resize: bool = Field(True, description="Resize to the run's size; false keeps the file's own size.")
+    batch: int = Field(1, ge=1, le=64, description="Copies optimized together.")
+
+    def build(self, ctx) -> Generator:
+        import torch.nn.functional as F
+
+        image = read_image(ctx.resolve(self.path))
+        if self.resize and tuple(image.shape[-2:]) != tuple(ctx.size):
+            image = F.interpolate(image, size=ctx.size, mode="bilinear", align_corners=False, antialias=True)
+        return PixelImage(_logit(image).repeat(self.batch, 1, 1, 1)).to(ctx.device)
