@@ -6,7 +6,7 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 from __future__ import annotations
 
 from apophenic import hookimpl
-from apophenic.plugins.core import images, objectives, optimizers, perceivers, transforms
+from apophenic.plugins.core import images, objectives, optimizers, perceivers, transforms, vgg
 
 
 @hookimpl
@@ -22,6 +22,7 @@ def register_perceivers(register):
     register(perceivers.EfficientNetLite1Config)
     register(perceivers.EfficientNetLite2Config)
     register(perceivers.RandomCNNConfig)
+    register(vgg.VGG19Config)
 
 
 @hookimpl

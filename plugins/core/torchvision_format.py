@@ -1,0 +1,62 @@
+"""Torchvision-format models: find the checkpoint the user already has, and normalize as they were trained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from apophenic.errors import ApophenicError
+
+
+def torch_cache_folder() -> Path:
+    """Torch's checkpoint cache: ``$TORCH_HOME/hub/checkpoints`` (default ``~/.cache/torch/hub/checkpoints``)."""
+    # torch.hub.get_dir honours TORCH_HOME and XDG_CACHE_HOME without touching the network.
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def find_checkpoint(stem: str, weights: str | Path | None, what: str) -> Path:
+    """The state-dict file for ``what``: ``weights`` if given, else ``<cache>/<stem>-*.pth``.
+
+    :param stem: torchvision's file prefix, e.g. ``"vgg19"`` (matches ``vgg19-dcbb9e9d.pth``).
+    :param weights: a path the user named, or ``None`` to look in torch's cache.
+    :param what: the model's name for the error message.
+    """
+    if weights is not None:
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise ApophenicError(f"{what} weights file {str(path)!r} does not exist (expected a torchvision-format .pth state dict)")
+        return path
+    folder = torch_cache_folder()
+    # Exact torchvision names sort before variants like vgg19_bn-*.pth, which have another architecture.
+    found = sorted(p for p in folder.glob(f"{stem}-*.pth") if p.is_file())
+    if not found:
+        raise ApophenicError(
+            f"{what} weights not found: put torchvision's {stem}-<hash>.pth in {folder}/ "
+            f"or name the file with weights = \"path\" in the perceiver config"
+        )
+    return found[0]
+
+
+def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
+    """A plain state dict from ``path`` (``weights_only=True``), or a one-line error."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise ApophenicError(f"{what} weights file {str(path)!r} could not be read as a state dict: {exc}") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise ApophenicError(f"{what} weights file {str(path)!r} holds a {type(state).__name__}, expected a state dict")
+    return state
+
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:
+    """``[0, 1]`` RGB to the ImageNet mean/std normalization torchvision models were trained with."""
+    mean = images.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = images.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    return (images - mean) / std

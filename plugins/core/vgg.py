@@ -1,0 +1,161 @@
+"""VGG-19 in torchvision's format (``features.N``, ``classifier.N``), with readable layer names.
+
+The architecture is defined here so torchvision is not needed; weights come from a
+torchvision ``vgg19-*.pth`` state dict the user already has. Shared by the ``vgg19``
+perceiver and the ``style`` plugin (Gatys et al. use ``relu1_1`` ... ``relu5_1``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from apophenic.errors import ApophenicError
+from apophenic.perceiver import Perceiver, PerceiverConfig
+from apophenic.plugins.core.torchvision_format import find_checkpoint, imagenet_normalize, load_state_dict
+
+# torchvision's configuration "E": channels per conv, "M" for a 2×2 max-pool.
+_PLAN: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
+
+
+def _readable_names() -> list[str]:
+    """``conv1_1, relu1_1, conv1_2, relu1_2, pool1, conv2_1, ...`` in ``features`` order."""
+    names: list[str] = []
+    block, conv = 1, 1
+    for step in _PLAN:
+        if step == "M":
+            names.append(f"pool{block}")
+            block, conv = block + 1, 1
+        else:
+            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
+            conv += 1
+    return names
+
+
+LAYER_NAMES: list[str] = _readable_names()
+"""Readable names of the 37 modules of ``features``, in order (``features.i`` is ``LAYER_NAMES[i]``)."""
+
+FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(LAYER_NAMES)}
+"""Readable name -> index in ``features`` (``"relu5_4"`` -> 35)."""
+
+
+class VGG19(nn.Module):
+    """VGG-19 whose state-dict keys match torchvision's ``vgg19`` exactly.
+
+    :param classifier: keep the fully connected head (``avgpool``, ``classifier``) that makes logits;
+        style transfer needs only ``features``.
+    :param pool: ``"max"`` as trained, or ``"avg"`` (Gatys et al. found average pooling gives smoother images).
+    :param num_classes: outputs of the last layer.
+    """
+
+    def __init__(self, classifier: bool = True, pool: Literal["max", "avg"] = "max", num_classes: int = 1000) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels = 3
+        for step in _PLAN:
+            if step == "M":
+                layers.append(nn.MaxPool2d(2, 2) if pool == "max" else nn.AvgPool2d(2, 2))
+            else:
+                layers.append(nn.Conv2d(channels, int(step), 3, padding=1))
+                # Not in place: a forward hook on conv_k must keep its pre-ReLU output.
+                layers.append(nn.ReLU(inplace=False))
+                channels = int(step)
+        self.features = nn.Sequential(*layers)
+        self.has_classifier = classifier
+        if classifier:
+            self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+            self.classifier = nn.Sequential(
+                nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=False), nn.Dropout(),
+                nn.Linear(4096, 4096), nn.ReLU(inplace=False), nn.Dropout(),
+                nn.Linear(4096, num_classes),
+            )
+
+    def layer(self, name: str) -> nn.Module:
+        """The module for a readable name (``relu3_1``) or a torchvision name (``features.11``)."""
+        if name in FEATURE_INDEX:
+            return self.features[FEATURE_INDEX[name]]
+        modules = dict(self.named_modules())
+        if name in modules and name:
+            return modules[name]
+        from apophenic.errors import unknown_name
+
+        raise ApophenicError(unknown_name("VGG-19 layer", name, LAYER_NAMES))
+
+    def named_layers(self) -> dict[str, nn.Module]:
+        """Every ``features`` module under its readable name, in forward order."""
+        return {name: self.features[i] for i, name in enumerate(LAYER_NAMES)}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (with the classifier) or the last feature map (without)."""
+        x = self.features(x)
+        if not self.has_classifier:
+            return x
+        return self.classifier(torch.flatten(self.avgpool(x), 1))
+
+
+def load_vgg19(weights: str | Path | None = None, classifier: bool = True, pool: Literal["max", "avg"] = "max") -> VGG19:
+    """A VGG-19 with torchvision weights from ``weights`` or ``~/.cache/torch/hub/checkpoints/vgg19-*.pth``.
+
+    Raises :class:`ApophenicError` (one line saying where to put the file) when it is absent or does not fit.
+    """
+    path = find_checkpoint("vgg19", weights, "VGG-19")
+    state = load_state_dict(path, "VGG-19")
+    if not classifier:
+        state = {k: v for k, v in state.items() if k.startswith("features.")}
+    # Built on the meta device and filled by assignment: no time spent on a random init that is overwritten.
+    with torch.device("meta"):
+        model = VGG19(classifier=classifier, pool=pool)
+    try:
+        model.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ApophenicError(f"VGG-19 weights file {str(path)!r} is not a torchvision vgg19 state dict ({first})") from None
+    return model.eval()
+
+
+class VGG19Perceiver(Perceiver):
+    """VGG-19: layers ``conv1_1`` ... ``relu5_4``, ``pool1`` ... ``pool5``, ``fc6``, ``fc7``, ``logits``."""
+
+    def __init__(self, network: VGG19, resize_to: int | None) -> None:
+        super().__init__(network, input_size=224, resize_to=resize_to)
+        self.name = "vgg19"
+        if network.has_classifier:
+            from apophenic.imagenet import class_names
+
+            self.labels = class_names()
+        self.aliases = {"shallow": "relu2_1", "mid": "relu3_1", "deep": "relu5_1", "content": "relu4_2",
+                        **{f"features.{i}": name for i, name in enumerate(LAYER_NAMES)}}
+
+    def normalize(self, images: torch.Tensor) -> torch.Tensor:
+        return imagenet_normalize(images)
+
+    def layer_modules(self) -> dict[str, nn.Module]:
+        layers = dict(self.network.named_layers())
+        if self.network.has_classifier:
+            layers["fc6"] = self.network.classifier[1]
+            layers["fc7"] = self.network.classifier[4]
+        return layers
+
+
+class VGG19Config(PerceiverConfig):
+    """VGG-19 ImageNet classifier from a torchvision vgg19-*.pth state dict you already have."""
+
+    type: Literal["vgg19"] = "vgg19"
+    weights: str | None = Field(
+        None, description="Path to a torchvision vgg19 state dict; default: vgg19-*.pth in torch's cache (~/.cache/torch/hub/checkpoints)."
+    )
+    resize: int | Literal["native", "none"] = Field(
+        "native", description="Side images are resized to before the network: 'native' (224), 'none' (as rendered) or pixels."
+    )
+    pool: Literal["max", "avg"] = Field("max", description="Pooling between blocks: 'max' as trained, 'avg' for smoother style images.")
+
+    def build(self, ctx) -> Perceiver:
+        weights = ctx.resolve(self.weights) if self.weights else None
+        size = 224 if self.resize == "native" else None if self.resize == "none" else int(self.resize)
+        p = VGG19Perceiver(load_vgg19(weights, classifier=True, pool=self.pool), size).to(ctx.device)
+        p.name = self.label
+        return p
