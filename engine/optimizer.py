@@ -20,7 +20,13 @@ LossFn = Callable[[], torch.Tensor]
 
 
 class Optimizer:
-    """One optimization step at a time over a fixed list of parameters."""
+    """One optimization step at a time over a fixed list of parameters.
+
+    An optimizer with its own schedule (DeepDream's octaves and tiles) may also
+    define ``run_steps(pipeline, loss_fn, after_step)``: the run then calls it
+    once instead of looping over :meth:`step`, and it must call
+    ``after_step(step, loss)`` after each of its ``pipeline.steps`` steps.
+    """
 
     needs_grad: bool = True
 

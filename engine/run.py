@@ -224,33 +224,42 @@ def execute(
             raise NonFiniteLoss("the objective became NaN or infinite; lower the learning rate or an objective weight")
         return loss
 
+    # Gradient-free optimizers rewind this to show every candidate the same random views.
+    loss_fn.transform_rng = pipeline.rng  # type: ignore[attr-defined]
+
     with staged_folder(folder) as tmp:
         with torch.no_grad():
             start_values = measure(pipeline, gen.render())
         bar = _progress(progress, steps)
-        last = start_values["total"]
         with bar:
-            task = bar.add_task("optimizing", total=steps, value=last) if bar else None
-            for step in range(1, steps + 1):
-                if hasattr(gen, "set_progress"):
-                    gen.set_progress((step - 1) / max(1, steps - 1))
-                try:
-                    if pipeline.optimizer.needs_grad:
-                        loss = pipeline.optimizer.step(loss_fn)
-                    else:
-                        with torch.no_grad():
-                            loss = pipeline.optimizer.step(loss_fn)
-                except NonFiniteLoss as exc:
-                    raise NonFiniteLoss(f"step {step}: {exc}") from None
+            task = bar.add_task("optimizing", total=steps, value=start_values["total"]) if bar else None
+
+            def after_step(step: int, loss: float) -> None:
                 gen.constrain()
-                last = -loss
                 if bar:
-                    bar.update(task, advance=1, value=last)
+                    bar.update(task, advance=1, value=-loss)
                 state = RunState(step, steps, loss, config, gen, tmp)
                 if snapshot_every and step % snapshot_every == 0:
                     (tmp / "snapshots").mkdir(exist_ok=True)
                     save_png(state.images(), tmp / "snapshots" / f"step-{step:05d}.png")
                 registry.hook.on_step(state=state)
+
+            own_loop = getattr(pipeline.optimizer, "run_steps", None)
+            if own_loop is not None:  # an optimizer with its own schedule (e.g. DeepDream's octaves and tiles)
+                own_loop(pipeline, loss_fn, after_step)
+            else:
+                for step in range(1, steps + 1):
+                    if hasattr(gen, "set_progress"):
+                        gen.set_progress((step - 1) / max(1, steps - 1))
+                    try:
+                        if pipeline.optimizer.needs_grad:
+                            loss = pipeline.optimizer.step(loss_fn)
+                        else:
+                            with torch.no_grad():
+                                loss = pipeline.optimizer.step(loss_fn)
+                    except NonFiniteLoss as exc:
+                        raise NonFiniteLoss(f"step {step}: {exc}") from None
+                    after_step(step, loss)
         optimized = time.perf_counter()
         with torch.no_grad():
             final = gen.render().detach()
