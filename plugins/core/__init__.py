@@ -6,7 +6,7 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 from __future__ import annotations
 
 from apophenic import hookimpl
-from apophenic.plugins.core import images, objectives, optimizers, perceivers, transforms, vgg
+from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, transforms, vgg
 
 
 @hookimpl
@@ -43,6 +43,7 @@ def register_transforms(register):
 def register_optimizers(register):
     register(optimizers.AdamConfig)
     register(optimizers.LBFGSConfig)
+    register(evolution.EvolutionConfig)
 
 
 @hookimpl
