@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     try:
         app = build_app()
-        app(args=argv, standalone_mode=True)
+        app(args=argv, prog_name="apophenic", standalone_mode=True)
     except ApophenicError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -13,12 +13,18 @@ from apophenic.objective import Objective, ObjectiveConfig
 from apophenic.perceiver import LOGITS
 
 
-def _targets(config: ObjectiveConfig, ctx) -> list[str]:
-    """The optimized perceivers an objective reads, checked against the run's ensemble."""
+def _targets(config: ObjectiveConfig, ctx, classifiers_only: bool = False) -> list[str]:
+    """The optimized perceivers an objective reads, checked against the run's ensemble.
+
+    :param classifiers_only: by default read only perceivers with class labels.
+    """
     optimized = [n for n in ctx.perceivers if n not in ctx.held_out]
     if config.perceivers is None:
+        if classifiers_only:
+            optimized = [n for n in optimized if ctx.perceivers[n].labels is not None]
         if not optimized:
-            raise ConfigError(ctx.source, "perceivers", "every perceiver is held out or none is listed; an objective needs one to optimize against")
+            what = "classifier" if classifiers_only else "perceiver"
+            raise ConfigError(ctx.source, "perceivers", f"no optimized {what}: every one is held out or none is listed; an objective needs one to optimize against")
         return optimized
     for name in config.perceivers:
         if name not in ctx.perceivers:
@@ -62,7 +68,10 @@ class ClassScoreConfig(ObjectiveConfig):
 
     def build(self, ctx) -> Objective:
         index = self.class_index
-        names = _targets(self, ctx)
+        names = _targets(self, ctx, classifiers_only=True)
+        for name in names:
+            if ctx.perceivers[name].labels is None:
+                raise ConfigError(ctx.source, "objectives.perceivers", f"{name!r} is not a classifier; a class objective needs one")
         score = self.score
 
         def per_perceiver(features):

@@ -1,0 +1,3 @@
+from apophenic.cli import main
+
+main()

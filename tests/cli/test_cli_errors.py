@@ -1,0 +1,99 @@
+"""Bad input on the command line: exit code 2, one line naming what is wrong, nothing written."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apophenic.cli import main
+from conftest import files_under
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def _one_line_error(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 2, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda d: ["run", "no-such-preset"], "unknown preset 'no-such-preset'"),
+        (lambda d: ["run", str(d / "missing.toml")], "no such preset file"),
+        (lambda d: ["run", _file(d, "seed = = 3")], "TOML syntax error"),
+        (lambda d: ["run", "imagenet-class", "--set", "bogus=1"], "bogus: unknown key"),
+        (lambda d: ["run", "imagenet-class", "--set", "seed='x'"], "seed: Input should be a valid integer"),
+        (lambda d: ["run", "imagenet-class", "--set", "generator.type=nope"], "unknown type 'nope'"),
+        (lambda d: ["run", "imagenet-class", "--set", "perceivers[0].type=efficientnet-lite9"], "did you mean"),
+        (lambda d: ["run", "imagenet-class", "--set", "objectives[0].target=goldfsh"], "did you mean 'goldfish'"),
+        (lambda d: ["run", "imagenet-class", "--set", "generator={type='image', path='nope.png'}"], "no such image file"),
+        (lambda d: ["run", "imagenet-class", "--set", f"generator={{type='image', path='{_file(d, 'not an image', 'x.png')}'}}"], "not a readable image"),
+        (lambda d: ["run", "imagenet-class", "--steps", "1", "--out", _file(d, "a file, not a folder", "out")], "cannot be written"),
+        (lambda d: ["run", "--from", _file(d, "plain", "plain.png")], "not a readable PNG"),
+        (lambda d: ["layers", "efficientnet-lite7"], "unknown perceiver 'efficientnet-lite7'; did you mean"),
+        (lambda d: ["classes", "zzzzqqq"], "no ImageNet class matches"),
+        (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='layer', layer='blocks.99'}"], "unknown layer 'blocks.99'"),
+        (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='channel', layer='stem', channel=99}"], "channels 0..31"),
+    ],
+)
+def test_bad_input(tmp_path, capsys, make, expected):
+    out_dir = tmp_path / "results"
+    args = make(tmp_path)
+    if "--out" not in args:
+        args += ["--out", str(out_dir)] if args[0] == "run" else []
+    before = files_under(tmp_path)
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert expected in _one_line_error(err).replace("\n", " ")
+    assert files_under(tmp_path) == before
+
+
+def _file(folder: Path, text: str, name: str = "bad.toml") -> str:
+    path = folder / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_console_script_reports_without_traceback(tmp_path):
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "apophenic.cli", "run", "nope"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown preset 'nope'" in proc.stderr and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usage_error_is_exit_2(capsys):
+    code, _, err = run_cli(["run", "imagenet-class", "--steps", "many"], capsys)
+    assert code == 2 and "Usage: apophenic run" in err
+
+
+def test_every_command_has_help(capsys):
+    for args in (["--help"], ["run", "--help"], ["presets", "--help"], ["presets", "show", "--help"], ["plugins", "--help"],
+                 ["layers", "--help"], ["classes", "--help"]):
+        code, out, _ = run_cli(args, capsys)
+        assert code == 0 and "Usage" in out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.text(min_size=1, max_size=15), value=st.text(max_size=15))
+def test_fuzzed_set_flags_never_traceback(tmp_path, capsys, key, value):
+    if "\x00" in key + value:
+        return
+    out_dir = tmp_path / "fuzz-out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "imagenet-class", "--steps", "0", "--device", "cpu", "--quiet", "--out", str(out_dir), "--set", f"{key}={value}"])
+    _, err = capsys.readouterr()
+    assert exit_info.value.code in (0, 2, None)
+    assert "Traceback" not in err

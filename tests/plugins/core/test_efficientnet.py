@@ -1,0 +1,72 @@
+"""The real ImageNet weights are loaded: bundled photos are classified correctly."""
+
+import pytest
+import skimage.data
+import torch
+
+from apophenic.errors import ApophenicError
+from apophenic.imagenet import match_class
+from apophenic.plugins.core.perceivers import EfficientNetPerceiver
+
+CATS = {match_class(n) for n in ("tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat")}
+
+
+def _photo(name: str) -> torch.Tensor:
+    return torch.tensor(getattr(skimage.data, name)()).permute(2, 0, 1)[None].float() / 255
+
+
+@pytest.fixture(scope="module", params=["lite0", "lite1", "lite2"])
+def perceiver(request):
+    from apophenic.plugins.core.efficientnet import VARIANTS
+
+    return EfficientNetPerceiver(request.param, VARIANTS[request.param].input_size)
+
+
+def _top(perceiver, name: str) -> tuple[int, float]:
+    with torch.no_grad():
+        probs = perceiver.perceive(_photo(name), ["logits"])["logits"].softmax(-1)[0]
+    return int(probs.argmax()), float(probs.max())
+
+
+def test_chelsea_is_a_cat(perceiver):
+    top, p = _top(perceiver, "chelsea")
+    assert top in CATS and p > 0.5
+
+
+def test_coffee_is_espresso(perceiver):
+    top, p = _top(perceiver, "coffee")
+    assert top == match_class("espresso") and p > 0.5
+
+
+def test_any_input_size_works(perceiver):
+    """SAME padding is computed from the actual size: odd sizes still classify the cat."""
+    perceiver.resize_to = 257
+    try:
+        top, _ = _top(perceiver, "chelsea")
+    finally:
+        from apophenic.plugins.core.efficientnet import VARIANTS
+
+        perceiver.resize_to = VARIANTS[perceiver.name.split("-")[-1]].input_size
+    assert top in CATS
+
+
+def test_layers_are_tappable_and_aliased():
+    p = EfficientNetPerceiver("lite0", 224)
+    feats = p.perceive(torch.rand(2, 3, 64, 64), ["stem", "deep", "pool"])
+    assert feats["stem"].shape == (2, 32, 112, 112)
+    assert feats["pool"].shape == (2, 1280)
+    assert feats["deep"].shape[0] == 2 and feats["deep"].ndim == 4
+
+
+def test_unknown_layer_lists_how_to_find_names():
+    p = EfficientNetPerceiver("lite0", 224)
+    with pytest.raises(ApophenicError, match="unknown layer 'blocks.99'.*apophenic layers efficientnet-lite0"):
+        p.perceive(torch.rand(1, 3, 32, 32), ["blocks.99"])
+
+
+def test_weights_are_frozen_but_input_gets_gradients():
+    p = EfficientNetPerceiver("lite0", 64)
+    x = torch.rand(1, 3, 64, 64, requires_grad=True)
+    p.perceive(x, ["logits"])["logits"][0, 1].backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert all(w.grad is None for w in p.parameters())
