@@ -6,7 +6,7 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 from __future__ import annotations
 
 from apophenic import hookimpl
-from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, transforms, vgg
+from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, resnet, transforms, vgg
 
 
 @hookimpl
@@ -23,6 +23,7 @@ def register_perceivers(register):
     register(perceivers.EfficientNetLite2Config)
     register(perceivers.RandomCNNConfig)
     register(vgg.VGG19Config)
+    register(resnet.ResNet50Config)
 
 
 @hookimpl

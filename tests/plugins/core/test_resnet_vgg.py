@@ -7,13 +7,22 @@ import torch
 
 from apophenic.component import BuildContext
 from apophenic.errors import ApophenicError
+from apophenic.plugins.core.resnet import ResNet50, ResNet50Config, load_resnet50
 from apophenic.plugins.core.vgg import FEATURE_INDEX, LAYER_NAMES, VGG19, VGG19Config, load_vgg19
 
 
 def _random_state_like(shapes: dict[str, torch.Tensor], seed: int = 0) -> dict[str, torch.Tensor]:
     """A randomly initialised state dict with the given keys and shapes (small values)."""
     g = torch.Generator().manual_seed(seed)
-    return {k: torch.randn(v.shape, generator=g) * 0.01 for k, v in shapes.items()}
+    state = {}
+    for k, v in shapes.items():
+        if k.endswith("num_batches_tracked"):
+            state[k] = torch.tensor(0)
+        elif k.endswith("running_var"):
+            state[k] = torch.ones(v.shape)  # a variance must be positive
+        else:
+            state[k] = torch.randn(v.shape, generator=g) * 0.05
+    return state
 
 
 def _random_state(model: torch.nn.Module, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -82,3 +91,35 @@ def test_vgg19_perceiver_from_torch_cache_gives_logits_and_named_layers(tmp_path
     assert feats["deep"].shape == (2, 512, 14, 14)
     assert feats["features.0"].shape == (2, 64, 224, 224)
     assert len(p.labels) == 1000
+
+
+def test_resnet50_matches_torchvision_layout_and_loads_from_torch_cache(tmp_path, monkeypatch):
+    with torch.device("meta"):
+        shapes = ResNet50().state_dict()
+    # torchvision resnet50: 320 state-dict entries, 25,557,032 parameters, downsample.0/1 shortcuts.
+    assert len(shapes) == 320 and "layer4.2.bn3.running_var" in shapes and "layer2.0.downsample.1.weight" in shapes
+    assert sum(v.numel() for k, v in shapes.items() if "running" not in k and "num_batches" not in k) == 25_557_032
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    folder = tmp_path / "hub" / "checkpoints"
+    folder.mkdir(parents=True)
+    state = _random_state_like(shapes, seed=2)
+    torch.save(state, folder / "resnet50-0676ba61.pth")
+    p = ResNet50Config(name="rn", resize=96).build(BuildContext())
+    assert p.name == "rn" and len(p.labels) == 1000
+    x = torch.rand(2, 3, 64, 64)
+    feats = p.perceive(x, ["logits", "layer4", "layer1.0", "embedding"])
+    assert feats["logits"].shape == (2, 1000) and torch.isfinite(feats["logits"]).all()
+    assert feats["layer4"].shape == (2, 2048, 3, 3) and feats["layer1.0"].shape == (2, 256, 24, 24)
+    # Same numbers as an ordinarily built model given the same state dict (the meta-device load is exact).
+    reference = ResNet50()
+    reference.load_state_dict(state)
+    reference.eval()
+    with torch.no_grad():
+        expected = reference(p.prepare(x))
+    assert torch.allclose(feats["logits"], expected, atol=1e-5)
+
+
+def test_missing_resnet_weights_name_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(ApophenicError, match=r"resnet50-<hash>\.pth in .*hub/checkpoints"):
+        load_resnet50()
