@@ -20,7 +20,7 @@ from apophenic.errors import ApophenicError  # noqa: E402
 
 def build_app() -> typer.Typer:
     """The root Typer app with the built-in commands and every plugin's."""
-    from apophenic.cli import info, plugins_cmd, presets_cmd, run_cmd
+    from apophenic.cli import batch_cmd, info, plugins_cmd, presets_cmd, run_cmd
     from apophenic.registry import get_registry
 
     app = typer.Typer(
@@ -35,6 +35,7 @@ def build_app() -> typer.Typer:
     presets_cmd.install(app)
     plugins_cmd.install(app)
     info.install(app)
+    batch_cmd.install(app)
     registry = get_registry()
     registry.hook.register_commands(cli=app)
     return app
