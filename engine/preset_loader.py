@@ -1,4 +1,10 @@
-"""Loading presets (TOML) and applying ``--set key.path=value`` overrides."""
+"""Loading presets (TOML): inheritance (``extends``), ``set`` tables and ``--set key.path=value`` overrides.
+
+A preset may say ``extends = "other-preset"`` (a name or a path relative to
+itself). Its tables are deep-merged over the base (arrays are replaced whole),
+and its ``[set]`` table applies key-path overrides that must name keys the base
+already has: ``"objectives[0].target" = "tick"``.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +23,19 @@ from apophenic.registry import Registry, get_registry
 MAX_PRESET_BYTES = 1_000_000
 
 
-def locate(name_or_path: str, registry: Registry | None = None) -> Path:
-    """A preset file from a registered name or a path to a ``.toml`` file."""
+def locate(name_or_path: str, registry: Registry | None = None, near: Path | None = None) -> Path:
+    """A preset file from a registered name or a path to a ``.toml`` file.
+
+    :param near: a folder searched first for ``<name>.toml`` (the folder of the preset or manifest that names it).
+    """
     registry = registry or get_registry()
+    if near is not None and not name_or_path.endswith(".toml") and "/" not in name_or_path:
+        beside = near / f"{name_or_path}.toml"
+        if beside.is_file():
+            return beside
     path = Path(name_or_path).expanduser()
+    if near is not None and not path.is_absolute() and (name_or_path.endswith(".toml") or "/" in name_or_path):
+        path = near / path
     if name_or_path.endswith(".toml") or path.is_file() or "/" in name_or_path:
         if not path.is_file():
             raise ApophenicError(f"{name_or_path}: no such preset file")
@@ -110,10 +125,73 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     return data
 
 
+def deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: tables merge recursively, everything else (arrays included) is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _has_key(data: Any, path: list[str | int]) -> bool:
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return False
+        elif not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def resolve_extends(
+    data: dict[str, Any], path: Path, registry: Registry | None = None, chain: tuple[Path, ...] = ()
+) -> dict[str, Any]:
+    """``data`` with its ``extends`` chain merged in and its ``[set]`` table applied."""
+    chain = (*chain, path.resolve())
+    data = dict(data)
+    base_ref = data.pop("extends", None)
+    sets = data.pop("set", None)
+    if base_ref is None:
+        if sets is not None:
+            raise ConfigError(path, "set", "a [set] table needs `extends` naming the preset it overrides")
+        return data
+    if not isinstance(base_ref, str) or not base_ref:
+        raise ConfigError(path, "extends", "expected a preset name or a path to a .toml file")
+    base_path = locate(base_ref, registry, near=path.parent)
+    if base_path.resolve() in chain:
+        names = " -> ".join(p.name for p in (*chain, base_path.resolve()))
+        raise ConfigError(path, "extends", f"inheritance cycle: {names}")
+    base = resolve_extends(read_toml(base_path), base_path, registry, chain)
+    merged = deep_merge(base, data)
+    if sets is not None:
+        if not isinstance(sets, dict):
+            raise ConfigError(path, "set", "expected a table of key paths and values")
+        for key, value in sets.items():
+            parts = parse_key(key)
+            if not _has_key(base, parts):
+                raise ConfigError(path, f"set.{key}", f"the base preset {base_ref!r} has no key {key!r}")
+            merged = _assign(merged, parts, value)
+    return merged
+
+
+def _assign(data: dict[str, Any], parts: list[str | int], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    node: Any = data
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = copy.deepcopy(value)
+    return data
+
+
 def load_data(name_or_path: str, overrides: list[str] = (), registry: Registry | None = None) -> tuple[dict[str, Any], Path]:
-    """Raw preset data with overrides applied, and the preset's file."""
+    """Raw preset data, inheritance resolved and overrides applied, and the preset's file."""
     path = locate(name_or_path, registry)
-    data = read_toml(path)
+    data = resolve_extends(read_toml(path), path, registry)
     for assignment in overrides:
         data = apply_override(data, assignment)
     return data, path

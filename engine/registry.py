@@ -5,6 +5,11 @@ Loading is lazy (first use), idempotent (cached) and controllable:
 - ``APOPHENIC_LOAD_PLUGINS=a,b`` loads only those entry points (empty: none);
 - ``APOPHENIC_TRACE_PLUGINS=1`` prints every hook call and its result to stderr.
 
+Presets come from plugins (``register_presets``) and from user folders:
+``APOPHENIC_PRESETS_PATH`` (folders separated by ``os.pathsep``), then the
+platform config folder (``~/.config/apophenic/presets`` on Linux). On a name
+clash the first of these wins: user folders in that order, then plugins.
+
 A plugin that fails to import, implements a hook that does not exist, raises
 in a hook or registers a name another plugin already took is recorded as
 broken with the reason; every other plugin keeps working.
@@ -26,6 +31,7 @@ from apophenic import hookspecs
 from apophenic.errors import ApophenicError, closest, unknown_name
 
 ENTRY_POINT_GROUP = "apophenic"
+PRESETS_PATH_ENV = "APOPHENIC_PRESETS_PATH"
 KINDS = ("generator", "perceiver", "objective", "transform", "optimizer")
 
 
@@ -171,7 +177,28 @@ def load(extra: Iterable[tuple[str, object]] = ()) -> Registry:
             plugin = pm.get_plugin(name)
             if plugin is not None:
                 pm.unregister(plugin)
+    _add_user_presets(registry)
     return registry
+
+
+def user_preset_folders() -> list[Path]:
+    """Folders searched for user presets, highest precedence first."""
+    folders = [Path(p).expanduser() for p in os.environ.get(PRESETS_PATH_ENV, "").split(os.pathsep) if p.strip()]
+    import platformdirs
+
+    folders.append(platformdirs.user_config_path("apophenic") / "presets")
+    return folders
+
+
+def _add_user_presets(registry: Registry) -> None:
+    claimed: set[str] = set()
+    for folder in user_preset_folders():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            if path.stem not in claimed:  # an earlier folder wins
+                claimed.add(path.stem)
+                registry.presets[path.stem] = (path, f"user: {folder}")
 
 
 def _collect(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:

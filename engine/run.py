@@ -208,7 +208,8 @@ def execute(
     pipeline = build(config, source)
     built = time.perf_counter()
     folder = out / run_name(config, preset)
-    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"]}
+    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"],
+              "source": str(source) if source else None}
     gen = pipeline.generator
     steps = pipeline.steps
     snapshot_every = config.output.snapshot_every

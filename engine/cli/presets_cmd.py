@@ -34,8 +34,17 @@ def list_presets(ctx: typer.Context) -> None:
 
 
 @presets_app.command("show")
-def show(name: str = typer.Argument(..., help="Preset name or path.")) -> None:
-    """Print a preset's TOML."""
-    from apophenic.preset_loader import locate
+def show(
+    name: str = typer.Argument(..., help="Preset name or path."),
+    resolved: bool = typer.Option(False, "--resolved", help="Print the result of `extends` and `set` merged, as TOML."),
+) -> None:
+    """Print a preset's TOML (as written, or fully merged with --resolved)."""
+    from apophenic.preset_loader import load_data, locate
 
-    typer.echo(locate(name).read_text(), nl=False)
+    if not resolved:
+        typer.echo(locate(name).read_text(), nl=False)
+        return
+    import tomli_w
+
+    data, _ = load_data(name)
+    typer.echo(tomli_w.dumps(data), nl=False)

@@ -32,6 +32,7 @@ def run(
     from apophenic.output import read_recipe
     from apophenic.preset_loader import apply_override, load_data
     from apophenic.registry import get_registry
+    from apophenic import stages
     from apophenic.run import execute
 
     registry = get_registry()
@@ -39,7 +40,8 @@ def run(
         raise ApophenicError("give a preset or --from PICTURE.png (one of them)")
     if from_ is not None:
         recipe = read_recipe(from_)
-        data, source, name = recipe["config"], from_, recipe.get("preset")
+        data, name = recipe["config"], recipe.get("preset")
+        source = Path(recipe["source"]) if recipe.get("source") else from_  # relative paths resolve as they first did
         for assignment in set_:
             data = apply_override(data, assignment)
     else:
@@ -52,20 +54,35 @@ def run(
         data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
     if print_size is not None:
         data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
+    if stages.is_pipeline(data):
+        record = stages.execute(data, source, out, registry=registry, progress=not quiet, preset=name)
+        if not quiet:
+            _pipeline_summary(record)
+        return
     config = validate(data, registry, source)
-    result = execute(config, out, source=source if from_ is None else None, registry=registry, progress=not quiet, preset=name)
+    result = execute(config, out, source=source, registry=registry, progress=not quiet, preset=name)
     if not quiet:
-        _summary(result)
+        _summary(result.folder, result.record)
 
 
-def _summary(result) -> None:
+def _pipeline_summary(record: dict) -> None:
+    from rich.console import Console
+
+    console = Console()
+    for stage in record["stages"]:
+        held = [s for s in stage["scores"] if s["held_out"]]
+        score = ", ".join(f"{s['perceiver']} {s['target']} p={s['probability']:.3f} rank {s['rank']}" for s in held)
+        console.print(f"{stage['folder']}: {stage['wall_seconds']:.1f} s" + (f"; held-out {score}" if score else ""))
+    console.print(f"[bold]{record['folder']}[/]  {len(record['stages'])} stage runs in {record['wall_seconds']:.1f} s")
+
+
+def _summary(folder, rec: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    rec = result.record
     obj = rec["objective"]
-    console.print(f"[bold]{result.folder}[/]  objective {obj['start']['total']:.4f} → {obj['end']['total']:.4f}  "
+    console.print(f"[bold]{folder}[/]  objective {obj['start']['total']:.4f} → {obj['end']['total']:.4f}  "
                   f"({rec['wall_seconds']:.1f} s on {rec['device']})")
     if rec["scores"]:
         for held in (False, True):

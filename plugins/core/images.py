@@ -113,6 +113,10 @@ class ImageFileConfig(GeneratorConfig):
     resize: bool = Field(True, description="Resize to the run's size; false keeps the file's own size.")
     batch: int = Field(1, ge=1, le=64, description="Copies optimized together.")
 
+    def continue_from(self, folder: Path) -> "ImageFileConfig":
+        """The same generator starting from a previous run's ``final.png`` (for pipeline stages)."""
+        return self.model_copy(update={"path": str(folder / "final.png")})
+
     def build(self, ctx) -> Generator:
         import torch.nn.functional as F
 

@@ -1,0 +1,211 @@
+"""Multi-stage pipelines: each stage a full run whose generator can start from the previous output.
+
+A preset with ``[[stages]]`` is a pipeline::
+
+    description = "draw, restyle, dream"
+    seed = 1
+
+    [[stages]]
+    name = "draw"
+    preset = "perception-engine"          # or a full run config inline
+    set = { "objectives[0].target" = "tick" }
+
+    [[stages]]
+    name = "restyle"
+    preset = "style-transfer"
+    init = "image"                        # start from the previous final.png
+    variants = [{ name = "ink", set = { ... } }, { name = "oil", set = { ... } }]   # fan out
+
+``init`` is ``"previous"`` (the generator continues from the previous output in
+its own terms: a stroke scene from the previous ``final.svg``, an image from
+``final.png``), ``"image"`` (whatever the stage's generator, start from the
+previous ``final.png`` as pixels) or ``"none"``. Every stage's folder and
+``run.json`` are kept; the pipeline's ``run.json`` links the chain.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from apophenic.config import validate
+from apophenic.errors import ApophenicError, ConfigError
+from apophenic.output import ensure_writable, save_png, staged_folder, write_json
+from apophenic.preset_loader import resolve_extends
+from apophenic.registry import Registry, get_registry
+
+STAGE_KEYS = {"name", "preset", "set", "init", "variants"}
+
+
+class Variant(BaseModel):
+    """One branch of a fan-out stage."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Branch name, used in folder names.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Key-path overrides for this branch.")
+
+
+class PipelineHeader(BaseModel):
+    """The keys of a pipeline preset besides its stages."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field("", description="One line shown by `apophenic presets`.")
+    seed: int | None = Field(None, ge=0, lt=2**32, description="Seed given to every stage that does not set its own.")
+    device: Literal["auto", "cpu", "cuda", "mps"] | None = Field(None, description="Device for every stage that does not set its own.")
+    stages: list[dict[str, Any]] = Field(min_length=1, description="The stages, run in order.")
+
+
+@dataclass
+class Stage:
+    """A validated stage: its run configs (one per variant) and how it starts."""
+
+    index: int
+    name: str
+    init: str
+    variants: list[tuple[str, BaseModel, Path]]
+
+
+def is_pipeline(data: dict[str, Any]) -> bool:
+    """Whether preset data describes a multi-stage pipeline."""
+    return "stages" in data
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip(".-") or "stage"
+
+
+def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) -> tuple[PipelineHeader, list[Stage]]:
+    """Validate every stage up front, so a bad stage fails before anything runs."""
+    registry = registry or get_registry()
+    try:
+        header = PipelineHeader.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(source, key, "unknown key" if err["type"] == "extra_forbidden" else err["msg"]) from None
+    stages: list[Stage] = []
+    for i, raw in enumerate(header.stages):
+        where = f"stages[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(source, where, "expected a table")
+        name = _safe(str(raw.get("name", f"stage{i + 1}")))
+        init = raw.get("init", "previous" if i else "none")
+        if init not in ("previous", "image", "none"):
+            raise ConfigError(source, f"{where}.init", f"expected 'previous', 'image' or 'none' (got {init!r})")
+        try:
+            variants = [Variant.model_validate(v) for v in raw.get("variants", [])] or [Variant(name="", set={})]
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            raise ConfigError(source, f"{where}.variants.{'.'.join(map(str, err['loc']))}", err["msg"]) from None
+        body = {k: v for k, v in raw.items() if k not in STAGE_KEYS}
+        built = []
+        for variant in variants:
+            stage_data = copy.deepcopy(body)
+            sets = {**raw.get("set", {}), **variant.set}
+            if "preset" in raw:
+                stage_data = {"extends": raw["preset"], **stage_data, **({"set": sets} if sets else {})}
+            elif sets:
+                raise ConfigError(source, f"{where}.set", "`set` needs `preset` naming the preset it overrides")
+            try:
+                stage_data = resolve_extends(stage_data, source, registry)
+            except ConfigError as exc:
+                raise ConfigError(source, f"{where}.{exc.key}", exc.expected) from None
+            for key in ("seed", "device"):  # the pipeline's value unless the stage itself sets one
+                value = getattr(header, key)
+                if value is not None and key not in body and key not in sets:
+                    stage_data[key] = value
+            stage_data.setdefault("output", {})
+            label = name + (f"-{_safe(variant.name)}" if variant.name else "")
+            stage_data["output"] = {**stage_data["output"], "name": f"{i + 1:02d}-{label}"}
+            try:
+                config = validate(stage_data, registry, source)
+            except ConfigError as exc:
+                raise ConfigError(source, f"{where}.{exc.key}", exc.expected) from None
+            if i and init == "previous" and not hasattr(config.generator, "continue_from"):
+                raise ConfigError(
+                    source, f"{where}.init",
+                    f"generator {config.generator.type!r} cannot start from the previous stage's output "
+                    "(it cannot load one); use init = 'image' to start from the previous picture, or 'none'",
+                )
+            built.append((variant.name, config, source))
+        stages.append(Stage(i, name, init, built))
+    return header, stages
+
+
+def _continue(config: BaseModel, init: str, previous: Path) -> BaseModel:
+    """The stage's config with its generator starting from the previous run folder."""
+    if init == "none":
+        return config
+    if init == "image":
+        generator = {"type": "image", "path": str(previous / "final.png"), "resize": True}
+        data = config.model_dump(mode="json")
+        data["generator"] = generator
+        return type(config).model_validate(data)
+    return config.model_copy(update={"generator": config.generator.continue_from(previous)})
+
+
+def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | None = None,
+            progress: bool = True, preset: str | None = None) -> dict[str, Any]:
+    """Run every stage (and branch) in order; write the pipeline folder; return its run.json content."""
+    from apophenic.run import execute as run_one
+
+    registry = registry or get_registry()
+    header, stages = parse(data, source, registry)
+    ensure_writable(out)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    folder = out / f"{_safe(preset or 'pipeline')}-{digest}"
+    started = time.perf_counter()
+    with staged_folder(folder) as tmp:
+        branches: list[tuple[str, Path | None]] = [("", None)]
+        chain: list[dict[str, Any]] = []
+        for stage in stages:
+            next_branches = []
+            for branch, previous in branches:
+                for variant, config, src in stage.variants:
+                    if previous is not None:
+                        config = _continue(config, stage.init, previous)
+                    elif stage.index and stage.init != "none":
+                        raise ApophenicError(f"stages[{stage.index}]: no previous output to start from")
+                    if progress:
+                        print(f"stage {stage.index + 1}/{len(stages)}: {stage.name}{' / ' + variant if variant else ''}"
+                              f"{' (from ' + branch + ')' if branch else ''}")
+                    result = run_one(config, tmp / "stages", source=src, registry=registry, progress=progress, preset=preset)
+                    label = "/".join(p for p in (branch, variant or stage.name) if p)
+                    chain.append({
+                        "stage": stage.name, "index": stage.index, "variant": variant or None, "from": branch or None,
+                        "folder": str(result.folder.relative_to(tmp)), "wall_seconds": result.record["wall_seconds"],
+                        "objective": result.record["objective"], "scores": result.record["scores"],
+                    })
+                    next_branches.append((label, result.folder))
+            branches = next_branches
+        finals = [p for _, p in branches if p is not None]
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        images = [torch.from_numpy(np.asarray(Image.open(p / "final.png").convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)
+                  for p in finals]
+        if len({tuple(i.shape) for i in images}) > 1:
+            images = [images[0]]
+        recipe = {"config": data, "preset": preset, "pipeline": True, "source": str(source)}
+        save_png(torch.stack(images), tmp / "final.png", recipe)
+        for extra in ("final.svg",):
+            if len(finals) == 1 and (finals[0] / extra).exists():
+                shutil.copy2(finals[0] / extra, tmp / extra)
+        record = {
+            "config": data, "preset": preset, "pipeline": True, "seed": header.seed,
+            "stages": chain, "finals": [str(p.relative_to(tmp)) for p in finals],
+            "scores": chain[-1]["scores"] if len(finals) == 1 else [],
+            "wall_seconds": time.perf_counter() - started,
+        }
+        # stage folders were written under the temporary name; record the final location
+        write_json(record, tmp / "run.json")
+    return {**record, "folder": str(folder)}

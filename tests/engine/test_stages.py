@@ -1,0 +1,164 @@
+"""Inheritance, user preset folders and multi-stage pipelines."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from apophenic import stages
+from apophenic.errors import ApophenicError, ConfigError
+from apophenic.output import read_recipe
+from apophenic.preset_loader import load, load_data
+from apophenic.registry import load as load_registry
+from conftest import files_under
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_extends_deep_merges_and_set_overrides(tmp_path, tiny_preset):
+    child = _write(tmp_path, "child.toml", """
+extends = "tiny.toml"
+description = "a tick instead"
+seed = 9
+[optimizer]
+lr = 0.2
+[set]
+"objectives[0].target" = "tick"
+""")
+    config, _ = load(str(child))
+    assert config.seed == 9 and config.description == "a tick instead"
+    assert config.optimizer.lr == 0.2 and config.optimizer.steps == 4  # merged, not replaced
+    assert config.objectives[0].target == "tick" and config.generator.type == "fourier"
+
+
+def test_extends_a_shipped_preset_by_name(tmp_path):
+    child = _write(tmp_path, "house.toml", 'extends = "imagenet-class"\n[set]\n"objectives[0].target" = "tick"\n')
+    data, _ = load_data(str(child))
+    assert data["objectives"][0]["target"] == "tick" and data["perceivers"][2]["held_out"] is True
+
+
+def test_override_of_a_key_the_base_lacks_is_an_error(tmp_path, tiny_preset):
+    child = _write(tmp_path, "child.toml", 'extends = "tiny.toml"\n[set]\n"objectives[3].target" = "tick"\n')
+    with pytest.raises(ConfigError, match=r"set.objectives\[3\].target: the base preset 'tiny.toml' has no key"):
+        load(str(child))
+
+
+def test_inheritance_cycle_names_the_chain(tmp_path):
+    _write(tmp_path, "a.toml", 'extends = "b.toml"\n')
+    _write(tmp_path, "b.toml", 'extends = "a.toml"\n')
+    with pytest.raises(ConfigError, match="inheritance cycle: a.toml -> b.toml -> a.toml"):
+        load(str(tmp_path / "a.toml"))
+
+
+def test_user_folder_presets_shadow_shipped_ones(tmp_path, monkeypatch, tiny_preset):
+    folder = tmp_path / "house"
+    folder.mkdir()
+    _write(folder, "imagenet-class.toml", tiny_preset.read_text())
+    _write(folder, "mine.toml", tiny_preset.read_text())
+    monkeypatch.setenv("APOPHENIC_PRESETS_PATH", str(folder))
+    registry = load_registry()
+    assert registry.presets["mine"][1] == f"user: {folder}"
+    assert registry.presets["imagenet-class"][0] == folder / "imagenet-class.toml"
+
+
+def _pipeline(tmp_path: Path, tiny_preset: Path, extra: str = "") -> Path:
+    return _write(tmp_path, "pipe.toml", f"""
+description = "two stages"
+seed = 5
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+[[stages]]
+name = "refine"
+preset = "tiny.toml"
+init = "image"
+set = {{ "objectives[0].target" = "tick" }}
+{extra}
+""")
+
+
+def test_two_stage_pipeline_links_the_chain(tmp_path, tiny_preset):
+    pipe = _pipeline(tmp_path, tiny_preset)
+    data, source = load_data(str(pipe))
+    record = stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    folder = Path(record["folder"])
+    saved = json.loads((folder / "run.json").read_text())
+    assert [s["stage"] for s in saved["stages"]] == ["draw", "refine"]
+    for stage in saved["stages"]:
+        stage_run = json.loads((folder / stage["folder"] / "run.json").read_text())
+        assert stage_run["seed"] == 5
+    second = json.loads((folder / saved["stages"][1]["folder"] / "run.json").read_text())
+    assert second["config"]["generator"]["type"] == "image"
+    assert second["config"]["generator"]["path"].endswith("final.png")
+    assert read_recipe(folder / "final.png")["pipeline"] is True
+    # the last stage's picture is the pipeline's picture
+    last = np.asarray(Image.open(folder / saved["stages"][1]["folder"] / "final.png"))
+    assert np.array_equal(np.asarray(Image.open(folder / "final.png")), last)
+
+
+def test_fan_out_runs_every_variant_from_the_same_input(tmp_path, tiny_preset):
+    pipe = _write(tmp_path, "fan.toml", """
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 2 }
+[[stages]]
+name = "restyle"
+preset = "tiny.toml"
+init = "image"
+optimizer = { steps = 2 }
+variants = [{ name = "tick", set = { "objectives[0].target" = "tick" } }, { name = "fan", set = { "objectives[0].target" = "electric fan" } }]
+""")
+    data, source = load_data(str(pipe))
+    record = stages.execute(data, source, tmp_path / "out", progress=False, preset="fan")
+    assert [s["variant"] for s in record["stages"]] == [None, "tick", "fan"]
+    assert len(record["finals"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("stage2", "message"),
+    [
+        ('preset = "no-such-preset"', "unknown preset 'no-such-preset'"),
+        ('preset = "tiny.toml"\ninit = "previous"\ngenerator = { type = "fourier" }', "generator 'fourier' cannot start from the previous stage's output"),
+        ('preset = "tiny.toml"\nset = { "objectives[7].target" = "tick" }', "has no key"),
+        ('preset = "tiny.toml"\ninit = "sideways"', "expected 'previous', 'image' or 'none'"),
+    ],
+)
+def test_bad_stage_fails_before_anything_runs(tmp_path, tiny_preset, stage2, message):
+    pipe = _write(tmp_path, "bad.toml", f'[[stages]]\npreset = "tiny.toml"\n[[stages]]\n{stage2}\n')
+    data, source = load_data(str(pipe))
+    before = files_under(tmp_path)
+    with pytest.raises(ApophenicError, match=message):
+        stages.execute(data, source, tmp_path / "out", progress=False)
+    assert files_under(tmp_path) == before
+
+
+def test_cli_runs_a_pipeline_and_reruns_it_from_the_picture(tmp_path, tiny_preset, capsys):
+    from apophenic.cli import main
+
+    pipe = _pipeline(tmp_path, tiny_preset)
+    with pytest.raises(SystemExit) as first:
+        main(["run", str(pipe), "--out", str(tmp_path / "a"), "--quiet"])
+    assert first.value.code in (0, None)
+    (folder,) = (tmp_path / "a").iterdir()
+    with pytest.raises(SystemExit) as again:
+        main(["run", "--from", str(folder / "final.png"), "--out", str(tmp_path / "b"), "--quiet"])
+    assert again.value.code in (0, None)
+    (rerun,) = (tmp_path / "b").iterdir()
+    assert np.array_equal(np.asarray(Image.open(folder / "final.png")), np.asarray(Image.open(rerun / "final.png")))
+
+
+def test_presets_show_resolved(tmp_path, tiny_preset, capsys):
+    from apophenic.cli import main
+
+    child = _write(tmp_path, "child.toml", 'extends = "tiny.toml"\n[set]\n"objectives[0].target" = "tick"\n')
+    with pytest.raises(SystemExit):
+        main(["presets", "show", str(child), "--resolved"])
+    out = capsys.readouterr().out
+    assert 'target = "tick"' in out and "extends" not in out and 'type = "fourier"' in out
