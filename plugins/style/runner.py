@@ -1,0 +1,141 @@
+"""Running style transfers: one engine config through the engine's pipeline, or a whole schedule to a run folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from apophenic.errors import ApophenicError
+from apophenic.plugins.style.schedule import Schedule, run_schedule
+
+
+def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing", progress: bool = False,
+             log: list[dict[str, Any]] | None = None) -> torch.Tensor:
+    """Validate ``data`` as a run config, build its pipeline and optimize it; return the final images.
+
+    The loop is the engine's (render, transform, perceive, step, constrain) without its
+    run folder, so passes and tiles do not each write one.
+    """
+    from apophenic.config import validate
+    from apophenic.registry import get_registry
+    from apophenic.run import NonFiniteLoss, build, measure
+
+    config = validate(data, get_registry(), source)
+    pipeline = build(config, source)
+    gen = pipeline.generator
+    started = time.perf_counter()
+
+    def loss_fn() -> torch.Tensor:
+        images = gen.render()
+        if pipeline.augmentations > 1:
+            images = images.repeat(pipeline.augmentations, 1, 1, 1)
+        views = pipeline.transform(images, pipeline.rng)
+        loss = -pipeline.objective(pipeline.ensemble.perceive(views, pipeline.objective))
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"{label}: the objective became NaN or infinite; lower the learning rate or a weight")
+        return loss
+
+    with torch.no_grad():
+        start = measure(pipeline, gen.render())
+    bar = _bar(progress, label, pipeline.steps)
+    with bar:
+        task = bar.add_task(label, total=pipeline.steps) if bar else None
+        for step in range(1, pipeline.steps + 1):
+            if hasattr(gen, "set_progress"):
+                gen.set_progress((step - 1) / max(1, pipeline.steps - 1))
+            if pipeline.optimizer.needs_grad:
+                pipeline.optimizer.step(loss_fn)
+            else:
+                with torch.no_grad():
+                    pipeline.optimizer.step(loss_fn)
+            gen.constrain()
+            if bar:
+                bar.update(task, advance=1)
+    with torch.no_grad():
+        final = gen.render().detach()
+        end = measure(pipeline, final)
+    if log is not None:
+        log.append({"label": label, "size": list(config.hw), "steps": pipeline.steps, "start": start, "end": end,
+                    "seconds": time.perf_counter() - started})
+    return final.cpu()
+
+
+def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out: Path, name: str = "style",
+             progress: bool = True) -> tuple[Path, dict[str, Any]]:
+    """Run a schedule and write ``out/<name>-<hash>/`` atomically: final.png (recipe embedded) and run.json."""
+    from apophenic.config import validate
+    from apophenic.output import ensure_writable, save_png, staged_folder, write_json
+    from apophenic.registry import get_registry
+    from apophenic.run import versions
+
+    config = validate(data, get_registry(), source)  # fail on a bad config before anything is written
+    _check_inputs(data, source)
+    started = time.perf_counter()
+    plan = {"passes": schedule.passes, "tile": schedule.tile, "overlap": schedule.overlap, "steps": schedule.steps}
+    recipe = {"config": config.model_dump(mode="json"), "preset": name, "style_schedule": plan}
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    ensure_writable(out)
+    folder = out / f"{name}-{digest}"
+    log: list[dict[str, Any]] = []
+    with staged_folder(folder) as tmp:
+        images = run_schedule(data, source, schedule, lambda d, s, label: optimize(d, s, label, progress, log), config.hw)
+        save_png(images, tmp / "final.png", recipe)
+        record = {"config": recipe["config"], "preset": name, "schedule": plan, "seed": config.seed, "parts": log,
+                  "versions": versions(), "files": ["final.png"], "wall_seconds": time.perf_counter() - started,
+                  "argv": sys.argv[1:]}
+        write_json(record, tmp / "run.json")
+    return folder, record
+
+
+def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
+    """Every image a config names is readable, before any output exists."""
+    from apophenic.errors import ConfigError
+    from apophenic.plugins.core.images import read_image
+
+    def check(value: Any, key: str) -> None:
+        if not isinstance(value, str):
+            return
+        p = Path(value).expanduser()
+        p = p if p.is_absolute() or source is None else source.parent / p
+        try:
+            read_image(p)
+        except ApophenicError as exc:
+            raise ConfigError(source, key, str(exc)) from None
+
+    gen = data.get("generator", {})
+    for key in ("image", "colors"):
+        if gen.get("type") == "style-image":
+            check(gen.get(key), f"generator.{key}")
+    for i, obj in enumerate(data.get("objectives", [])):
+        if obj.get("type") not in ("content", "style"):
+            continue
+        paths = obj.get("image")
+        for j, p in enumerate(paths if isinstance(paths, list) else [paths]):
+            check(p, f"objectives[{i}].image" + (f"[{j}]" if isinstance(paths, list) else ""))
+        for key in ("mask", "match"):
+            check(obj.get(key), f"objectives[{i}].{key}")
+
+
+def _bar(enabled: bool, label: str, steps: int):
+    if not enabled:
+        return _Null()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+class _Null:
+    def __bool__(self) -> bool:
+        return False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
