@@ -1,0 +1,163 @@
+"""Shape math shared by the tiled rasterizer and the naive reference.
+
+Everything works on broadcastable tensors in *pixel* units with pixel centres
+at ``i + 0.5``. Curves are flattened into short line pieces; coverage comes
+from the signed distance to those pieces, antialiased over one pixel the way
+a box filter sees a straight edge, which is what skia and cairo compute.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+#: Largest distance, in pixels, between a cubic and its flattened polyline.
+FLATTEN_TOLERANCE = 0.1
+MAX_PIECES = 32
+#: Opacity is kept just below 1 so that log-transmittance stays finite.
+ALPHA_MAX = 1.0 - 1e-6
+_EPS = 1e-12
+#: Variance of a one-pixel box filter: hard antialiasing folded into soft edges.
+_BOX_VAR = 1.0 / 12.0
+
+
+def pieces_per_segment(*control: torch.Tensor, tolerance: float = FLATTEN_TOLERANCE) -> int:
+    """Line pieces per cubic segment so every flattened curve is within ``tolerance`` px.
+
+    A cubic's chord error with ``n`` uniform pieces is at most ``|B''|max / (8 n²)``
+    and ``|B''| <= 6 · max second difference of its control points``.
+    """
+    worst = 0.0
+    for pts in control:
+        if pts.numel() == 0 or pts.shape[-2] < 3:
+            continue
+        second = pts[..., 2:, :] - 2 * pts[..., 1:-1, :] + pts[..., :-2, :]
+        worst = max(worst, float(second.detach().norm(dim=-1).max()))
+    n = math.ceil(math.sqrt(0.75 * worst / tolerance)) if worst > 0 else 1
+    return int(min(max(n, 1), MAX_PIECES))
+
+
+def _bernstein(pieces: int, like: torch.Tensor) -> torch.Tensor:
+    t = torch.linspace(0.0, 1.0, pieces + 1, dtype=like.dtype, device=like.device)
+    u = 1 - t
+    return torch.stack([u**3, 3 * u * u * t, 3 * u * t * t, t**3], -1)  # (P+1)×4
+
+
+def flatten_open(points: torch.Tensor, pieces: int) -> torch.Tensor:
+    """Open cubic paths ``...×(3k+1)×2`` -> polylines ``...×(kP+1)×2``."""
+    k = (points.shape[-2] - 1) // 3
+    idx = (torch.arange(k, device=points.device)[:, None] * 3 + torch.arange(4, device=points.device)).reshape(-1)
+    segs = points[..., idx, :].reshape(*points.shape[:-2], k, 4, 2)
+    curve = torch.einsum("pc,...kcd->...kpd", _bernstein(pieces, points), segs)  # ...×k×(P+1)×2
+    first = curve[..., :1, 0, :]
+    rest = curve[..., :, 1:, :].reshape(*points.shape[:-2], k * pieces, 2)
+    return torch.cat([first, rest], -2)
+
+
+def flatten_closed(points: torch.Tensor, pieces: int) -> torch.Tensor:
+    """Closed cubic loops ``...×3m×2`` -> closed polylines ``...×(mP+1)×2`` (last = first)."""
+    return flatten_open(torch.cat([points, points[..., :1, :]], -2), pieces)
+
+
+# -- distances -------------------------------------------------------------------------
+
+def stroke_piece_sd(
+    dx: torch.Tensor,
+    dy: torch.Tensor,
+    ex: torch.Tensor,
+    ey: torch.Tensor,
+    half_width: torch.Tensor,
+    cut_start: torch.Tensor | None = None,
+    cut_end: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Signed distance from pixels to one thick line piece of a stroke.
+
+    ``dx, dy``: pixel minus piece start; ``ex, ey``: piece vector. A piece with
+    ``cut_start`` is the first piece of a flat-capped stroke: the stroke ends
+    exactly at its start instead of with a half disc (likewise ``cut_end``).
+    """
+    len2 = (ex * ex + ey * ey).clamp_min(_EPS)
+    t = (dx * ex + dy * ey) / len2
+    if cut_start is None and cut_end is None:
+        tc = t.clamp(0.0, 1.0)
+    else:
+        inf = torch.tensor(math.inf, dtype=t.dtype, device=t.device)
+        lo = torch.where(cut_start, -inf, 0.0) if cut_start is not None else torch.zeros((), dtype=t.dtype, device=t.device)
+        hi = torch.where(cut_end, inf, 1.0) if cut_end is not None else torch.ones((), dtype=t.dtype, device=t.device)
+        tc = torch.clamp(t, lo, hi)
+    qx = dx - tc * ex
+    qy = dy - tc * ey
+    sd = torch.sqrt(qx * qx + qy * qy + _EPS) - half_width
+    if cut_start is not None or cut_end is not None:
+        length = torch.sqrt(len2)
+        ninf = torch.tensor(-math.inf, dtype=t.dtype, device=t.device)
+        cap = ninf
+        if cut_start is not None:
+            cap = torch.where(cut_start, -t * length, ninf)
+        if cut_end is not None:
+            cap = torch.maximum(cap, torch.where(cut_end, (t - 1) * length, ninf))
+        sd = torch.maximum(sd, cap)
+    return sd
+
+
+def segment_dist2(dx: torch.Tensor, dy: torch.Tensor, ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:
+    """Squared distance from pixels to a line segment (``dx, dy``: pixel minus start)."""
+    len2 = (ex * ex + ey * ey).clamp_min(_EPS)
+    t = ((dx * ex + dy * ey) / len2).clamp(0.0, 1.0)
+    qx = dx - t * ex
+    qy = dy - t * ey
+    return qx * qx + qy * qy
+
+
+@torch.no_grad()
+def crossings(px: torch.Tensor, py: torch.Tensor, ax: torch.Tensor, ay: torch.Tensor, bx: torch.Tensor, by: torch.Tensor) -> torch.Tensor:
+    """Winding contribution (+1, -1, 0) of edge a->b for a ray from each pixel towards +x."""
+    up = (ay <= py) & (by > py)
+    down = (by <= py) & (ay > py)
+    dyab = by - ay
+    safe = torch.where(dyab == 0, torch.ones_like(dyab), dyab)
+    x_cross = ax + (py - ay) * (bx - ax) / safe
+    right = x_cross > px
+    return (up & right).to(torch.int16) - (down & right).to(torch.int16)
+
+
+# -- coverage --------------------------------------------------------------------------
+
+def stroke_half_width(width: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Half width used for the distance, and the opacity factor for lines under one pixel.
+
+    A line thinner than a pixel is drawn one pixel wide with proportionally less
+    opacity: the same ink per unit length as the box-filtered thin line.
+    """
+    return (0.5 * width).clamp_min(0.5), width.clamp(0.0, 1.0)
+
+
+def hard_coverage(sd: torch.Tensor) -> torch.Tensor:
+    """Pixel coverage of a shape edge at signed distance ``sd`` (negative inside)."""
+    return (0.5 - sd).clamp(0.0, 1.0)
+
+
+def fill_coverage(sd: torch.Tensor, softness: torch.Tensor) -> torch.Tensor:
+    """Coverage of a fill, hard-edged where ``softness`` is 0, else Gaussian-blurred.
+
+    A blurred edge is the Gaussian CDF of the distance; the pixel's own box
+    filter adds its variance.
+    """
+    sigma = torch.sqrt(softness * softness + _BOX_VAR)
+    soft = 0.5 * (1 - torch.erf(sd / (sigma * math.sqrt(2.0))))
+    return torch.where(softness > 0, soft, hard_coverage(sd))
+
+
+def fill_margin(softness: torch.Tensor) -> torch.Tensor:
+    """How far outside a fill's edge its coverage can be non-zero, in pixels."""
+    sigma = torch.sqrt(softness * softness + _BOX_VAR)
+    return torch.where(softness > 0, 4.0 * sigma + 0.5, torch.full_like(softness, 0.5))
+
+
+def rect_coverage(px: torch.Tensor, py: torch.Tensor, box: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Exact box-filter coverage of pixels by an axis-aligned rectangle ``(x0, y0, x1, y1)``."""
+    x0, y0, x1, y1 = box
+    ox = (torch.minimum(px + 0.5, x1) - torch.maximum(px - 0.5, x0)).clamp(0.0, 1.0)
+    oy = (torch.minimum(py + 0.5, y1) - torch.maximum(py - 0.5, y0)).clamp(0.0, 1.0)
+    return ox * oy
