@@ -101,23 +101,6 @@ def run_config_model(registry: Registry) -> type[BaseModel]:
 
 # -- turning pydantic errors into one line --------------------------------------------
 
-def _tags(model: type[BaseModel]) -> set[str]:
-    tags: set[str] = set()
-
-    def walk(annotation: Any) -> None:
-        for arg in typing.get_args(annotation):
-            walk(arg)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and "type" in annotation.model_fields:
-            try:
-                tags.add(annotation.type_name())  # type: ignore[attr-defined]
-            except (AttributeError, TypeError):
-                pass
-
-    for f in model.model_fields.values():
-        walk(f.annotation)
-    return tags
-
-
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     """``('objectives', 0, 'class', 'target')`` -> ``objectives[0].target`` (union tags dropped)."""
     parts: list[str] = []

@@ -66,10 +66,8 @@ class Perceiver(nn.Module):
         """An exact layer name for ``name`` (which may be an alias such as ``deep``)."""
         name = self.aliases.get(name, name)
         if name not in self.layer_names():
-            raise ApophenicError(
-                unknown_name("layer", name, [*self.layer_names(), *self.aliases])
-                + f" (list them with: apophenic layers {getattr(self, 'name', '')})".replace(" )", ")")
-            )
+            hint = f" (list them with: apophenic layers {self.name})" if getattr(self, "name", None) else ""
+            raise ApophenicError(unknown_name("layer", name, [*self.layer_names(), *self.aliases]) + hint)
         return name
 
     def prepare(self, images: torch.Tensor) -> torch.Tensor:
