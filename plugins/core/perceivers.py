@@ -20,8 +20,13 @@ class EfficientNetPerceiver(Perceiver):
         super().__init__(load_network(variant), input_size=VARIANTS[variant].input_size, resize_to=resize_to)
         self.name = f"efficientnet-{variant}"
         self.labels = class_names()
-        n = len(self.network.blocks)
-        self.aliases = {"shallow": f"blocks.{max(1, n // 6)}", "mid": f"blocks.{n // 2}", "deep": f"blocks.{n - 3}",
+        # Aliases sit at stage ends (where the channel count changes), chosen by DeepDream's look:
+        # shallow = end of the stride-4 stage (edges, fine texture), mid = end of the 80-channel
+        # stride-16 stage (eyes, fur), deep = end of the 112-channel stage (faces and animals emerge;
+        # the stride-32 stages after it give noisier dreams).
+        widths = [b._bn2.num_features for b in self.network.blocks]
+        ends = [i for i in range(len(widths)) if i + 1 == len(widths) or widths[i + 1] != widths[i]]
+        self.aliases = {"shallow": f"blocks.{ends[1]}", "mid": f"blocks.{ends[3]}", "deep": f"blocks.{ends[4]}",
                         "embedding": "pool"}
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
