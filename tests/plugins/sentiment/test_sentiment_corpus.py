@@ -1,0 +1,78 @@
+import json
+
+import numpy as np
+import pytest
+
+from apophenic.errors import ApophenicError
+from apophenic.plugins.sentiment.corpus import binary_labels, read_documents, split
+from conftest import SHARED
+
+
+def test_reads_csv_with_header_and_labels(imdb_small):
+    docs = read_documents(imdb_small, text="review", label="sentiment")
+    assert len(docs.texts) == 80 and len(docs.labels) == 80
+    assert set(docs.labels) == {"positive", "negative"}
+
+
+def test_headerless_csv_gets_named_columns(tmp_path):
+    raw = (SHARED / "pang_lee_polarity_sentences.csv").read_bytes()
+    lines = raw.splitlines()
+    path = tmp_path / "pl.csv"
+    path.write_bytes(b"\n".join(lines[:20] + lines[-20:]) + b"\n")  # the file is sorted by label
+    docs = read_documents(path, text="text", label="label", columns=["label", "text"])
+    y, classes = binary_labels(docs.labels, "pl")
+    assert classes == ["-1", "1"] and y.sum() > 0
+    assert not docs.texts[0].startswith("\ufeff")  # the byte-order mark is gone
+
+
+def test_tsv_keeps_quotes_inside_sentences(tmp_path):
+    path = tmp_path / "s.txt"
+    path.write_text('reviews\tsentiment\nA "very" good film.\t1\n"Bad\t0\nok\t1\n')
+    docs = read_documents(path, "tsv", text="reviews", label="sentiment")
+    assert docs.texts == ['A "very" good film.', '"Bad', "ok"]
+
+
+def test_jsonl_and_plain_text(tmp_path):
+    j = tmp_path / "r.jsonl"
+    j.write_text("\n".join(json.dumps({"body": t, "stars": s}) for t, s in [("great", 5), ("awful", 1)]))
+    docs = read_documents(j, text="body", label="stars")
+    assert docs.texts == ["great", "awful"] and docs.labels == ["5", "1"]
+    t = tmp_path / "r.txt"
+    t.write_text("first review\n\nsecond review\n")
+    assert read_documents(t).texts == ["first review", "second review"]
+
+
+def test_html_breaks_become_newlines(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('review,sentiment\n"Good.<br /><br />Really.",positive\n')
+    assert read_documents(path, text="review", strip_html=True).texts == ["Good.\n\nReally."]
+
+
+def test_missing_column_names_file_and_columns(imdb_small):
+    with pytest.raises(ApophenicError, match=r"imdb_small.csv: no column 'text'; the columns are 'review', 'sentiment'"):
+        read_documents(imdb_small, text="text")
+
+
+def test_empty_corpus_is_an_error(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\n \n")
+    with pytest.raises(ApophenicError, match="no text"):
+        read_documents(path)
+
+
+def test_labels_must_be_two_classes():
+    with pytest.raises(ApophenicError, match="exactly two classes; found 3"):
+        binary_labels(["1", "2", "3"], "stars.csv")
+    with pytest.raises(ApophenicError, match="exactly two classes; found 1"):
+        binary_labels(["pos", "pos"], "one.csv")
+    y, classes = binary_labels(["negative", "positive", "positive"], "x")
+    assert classes == ["negative", "positive"] and y.tolist() == [0, 1, 1]
+
+
+def test_split_is_disjoint_complete_and_seeded():
+    tr, te = split(100, 0.2, seed=3)
+    assert len(te) == 20 and len(tr) == 80
+    assert set(tr) | set(te) == set(range(100)) and not set(tr) & set(te)
+    tr2, te2 = split(100, 0.2, seed=3)
+    assert np.array_equal(te, te2)
+    assert not np.array_equal(te, split(100, 0.2, seed=4)[1])
