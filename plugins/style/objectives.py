@@ -10,6 +10,7 @@ the run) and computes its targets on luminance: colour-preserving transfer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Literal
 
 import torch
@@ -135,7 +136,7 @@ class ContentConfig(ObjectiveConfig):
         def distance(name: str, feats: Features) -> torch.Tensor:
             return -sum(w * relative_distance(_masked(feats[l], mask), targets[name][l]) for l, w in zip(layers, weights))
 
-        return self.weight * _term(ctx, names, layers, self.luminance, distance, f"content {self.image} ({', '.join(layers)})")
+        return self.weight * _term(ctx, names, layers, self.luminance, distance, f"content {Path(self.image).name} ({', '.join(layers)})")
 
 
 class StyleConfig(ObjectiveConfig):
@@ -202,5 +203,5 @@ class StyleConfig(ObjectiveConfig):
         def distance(name: str, feats: Features) -> torch.Tensor:
             return -sum(w * relative_distance(gram(feats[l], mask), targets[name][l]) for l, w in zip(layers, weights))
 
-        label = " + ".join(self.paths) if len(self.paths) < 3 else f"{len(self.paths)} styles"
+        label = " + ".join(Path(p).name for p in self.paths) if len(self.paths) < 3 else f"{len(self.paths)} styles"
         return self.weight * _term(ctx, names, layers, luminance, distance, f"style {label} ({', '.join(layers)})")

@@ -76,6 +76,7 @@ def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out:
 
     config = validate(data, get_registry(), source)  # fail on a bad config before anything is written
     _check_inputs(data, source)
+    _check_build(data, source)
     started = time.perf_counter()
     plan = {"passes": schedule.passes, "tile": schedule.tile, "overlap": schedule.overlap, "steps": schedule.steps}
     recipe = {"config": config.model_dump(mode="json"), "preset": name, "style_schedule": plan}
@@ -91,6 +92,16 @@ def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out:
                   "argv": sys.argv[1:]}
         write_json(record, tmp / "run.json")
     return folder, record
+
+
+def _check_build(data: dict[str, Any], source: Path | None) -> None:
+    """Build the pipeline once at a small size, so bad layers or perceivers fail before anything is written."""
+    from apophenic.config import validate
+    from apophenic.registry import get_registry
+    from apophenic.run import build
+
+    small = {**data, "size": 32}
+    build(validate(small, get_registry(), source), source)
 
 
 def _check_inputs(data: dict[str, Any], source: Path | None) -> None:

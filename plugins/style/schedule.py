@@ -25,7 +25,7 @@ Region = tuple[int, int, int, int]
 """(top, left, height, width) of a tile in the output."""
 
 
-def pass_sizes(size: tuple[int, int], passes: int, smallest: int = 32) -> list[tuple[int, int]]:
+def pass_sizes(size: tuple[int, int], passes: int, smallest: int = 16) -> list[tuple[int, int]]:
     """Sizes of ``passes`` coarse-to-fine passes, halving from ``size`` (none below ``smallest``)."""
     h, w = size
     sizes = []

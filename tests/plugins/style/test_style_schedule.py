@@ -1,0 +1,101 @@
+"""Coarse-to-fine passes and tiles: coverage, blending without seams, and the whole command end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from apophenic.cli import main as _main
+
+
+def main(argv: list[str]) -> None:
+    """The console entry point; success (exit 0) returns, anything else raises SystemExit."""
+    try:
+        _main(argv)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+from apophenic.plugins.style.schedule import feather, pass_sizes, stitch, tile_regions
+
+
+def test_pass_sizes_double_up_to_the_output():
+    assert pass_sizes((200, 300), 3) == [(50, 75), (100, 150), (200, 300)]
+    assert pass_sizes((40, 40), 4) == [(20, 20), (40, 40)]  # never below 16 px
+
+
+@pytest.mark.parametrize("size,tile,overlap", [((100, 130), 48, 8), ((64, 64), 64, 8), ((97, 50), 40, 12)])
+def test_tiles_cover_every_pixel_and_neighbours_overlap(size, tile, overlap):
+    regions = tile_regions(size, tile, overlap)
+    cover = torch.zeros(size)
+    for top, left, h, w in regions:
+        assert h <= tile and w <= tile and top + h <= size[0] and left + w <= size[1]
+        cover[top:top + h, left:left + w] += 1
+    assert (cover >= 1).all()
+    lefts = sorted({r[1] for r in regions})
+    for a, b in zip(lefts, lefts[1:]):
+        assert a + min(tile, size[1]) - b >= overlap
+
+
+def test_stitching_crops_of_one_image_gives_the_image_back():
+    torch.manual_seed(0)
+    image = torch.rand(1, 3, 90, 120)
+    regions = tile_regions((90, 120), 50, 10)
+    tiles = [((t, l, h, w), image[..., t:t + h, l:l + w]) for t, l, h, w in regions]
+    assert torch.allclose(stitch(tiles, (90, 120), 10), image, atol=1e-6)
+    f = feather(50, 50, 10)
+    assert float(f.min()) > 0 and float(f[..., 25, 25]) == 1.0
+
+
+def test_transfer_command_with_passes_and_tiles_writes_one_picture(tmp_path, tiny_style_preset, content_png, style_png):
+    out = tmp_path / "out"
+    main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset), "--size", "72",
+          "--passes", "2", "--tile", "40", "--overlap", "8", "--steps", "3", "--seed", "2", "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    assert [p["label"].split(",")[0] for p in record["parts"]][:1] == ["pass 1/2 at 36×24"]
+    assert sum("tile" in p["label"] for p in record["parts"]) == len(tile_regions((48, 72), 40, 8))
+    image = np.asarray(Image.open(folder / "final.png"))
+    assert image.shape == (48, 72, 3)
+    assert "apophenic:recipe" in Image.open(folder / "final.png").text
+
+
+def test_tiled_result_has_no_seams(tmp_path, tiny_style_preset, content_png, style_png):
+    """The column where two tiles meet is no sharper than the picture's typical column."""
+    out = tmp_path / "out"
+    main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset), "--size", "72",
+          "--tile", "48", "--overlap", "16", "--steps", "4", "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    image = np.asarray(Image.open(folder / "final.png")).astype(np.float32)
+    from conftest import gradient_energy
+
+    energy = gradient_energy(image)
+    seams = [r[1] for r in tile_regions((48, 72), 48, 16) if r[1] > 0]
+    for s in seams:
+        for col in range(s - 1, s + 17):  # the whole overlap band
+            assert energy[col] < np.percentile(energy, 95) * 1.5
+
+
+def test_missing_style_image_exits_2_with_one_line_and_writes_nothing(tmp_path, tiny_style_preset, content_png, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        main(["style", "transfer", str(content_png), str(tmp_path / "nope.png"), "--preset", str(tiny_style_preset), "--out", str(out)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "nope.png" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_layer_missing_from_the_network_exits_2(tmp_path, tiny_style_preset, content_png, style_png, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset),
+              "--set", "objectives[1].layers=[\"conv3\", \"relu5_1\"]", "--out", str(out)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "relu5_1" in err and len(err.splitlines()) == 1
+    assert not out.exists()
