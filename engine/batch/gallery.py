@@ -133,7 +133,8 @@ def render_page(title: str, cards: list[dict[str, Any]], failed: list[dict[str, 
             f'data-target="{e(c["target"])}" data-held-out="{held}">'
             f'<img src="{e(c["thumb"])}" alt="{e(c["cell"])}" loading="lazy">'
             f'<span class="caption"><b>{e(c["preset"])}</b> {e(c["target"])} · seed {e(str(c["seed"]))}</span>'
-            f'<span class="score">held-out {_fmt(c["held_out"])} · optimized {_fmt(c["optimized"])}</span>'
+            + (f'<span class="set">{e(" ".join(c["overrides"]))}</span>' if c["overrides"] else "")
+            + f'<span class="score">held-out {_fmt(c["held_out"])} · optimized {_fmt(c["optimized"])}</span>'
             "</button>"
         )
     failed_html = "".join(f"<li><b>{e(f['cell'])}</b>: {e(f['error'])}</li>" for f in failed)
@@ -160,9 +161,9 @@ h1{font-size:18px;margin:0}select{background:#222;color:#eee;border:1px solid #4
 .card{display:flex;flex-direction:column;background:#1e1e1e;border:1px solid #333;border-radius:6px;padding:6px;color:inherit;
  text-align:left;cursor:pointer;font:inherit}
 .card:hover{border-color:#888}.card img{width:100%;aspect-ratio:1;object-fit:contain;image-rendering:pixelated;background:#000}
-.caption{margin-top:4px}.score{color:#aaa;font-size:12px}.hidden{display:none}
+.caption{margin-top:4px}.score,.set{color:#aaa;font-size:12px}.set{font-family:monospace}.hidden{display:none}
 dialog{max-width:min(1100px,95vw);background:#1b1b1b;color:#eee;border:1px solid #555}
-dialog img{max-width:100%;image-rendering:pixelated;background:#000}.media{display:flex;gap:12px;flex-wrap:wrap}
+dialog img{width:100%;max-width:512px;image-rendering:pixelated;background:#000}.media{display:flex;gap:12px;flex-wrap:wrap}
 .media figure{margin:0;flex:1 1 300px}pre{white-space:pre-wrap;background:#111;padding:8px;max-height:40vh;overflow:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #333;padding:2px 8px;text-align:left}
 tr.held-out{background:#2a2a10}.tag{background:#775;border-radius:3px;padding:0 4px;font-size:11px}

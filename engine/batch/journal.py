@@ -39,7 +39,7 @@ class Entry:
     preset: str | None
     target: str | int | None
     seed: int | None
-    overrides: list[str]
+    overrides: list[str]  # the cell's own overrides (shared ones are in every recipe)
     state: str = "pending"
     error: str | None = None
     attempts: int = 0
@@ -79,7 +79,7 @@ class Journal:
         old = {e["key"]: e for e in (self.read(self.out) or {}).get("runs", []) if isinstance(e, dict) and "key" in e}
         for p in planned:
             entry = Entry(p.key, p.cell.label, p.name, p.preset, p.cell.target, p.config["seed"] if p.config else p.cell.seed,
-                          list(p.cell.shared + p.cell.overrides))
+                          list(p.cell.overrides))
             before = old.get(p.key, {})
             entry.attempts = int(before.get("attempts") or 0)
             if p.error is not None:

@@ -106,7 +106,9 @@ def parse_manifest(data: dict[str, Any], source: str | Path) -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # A misspelled key also makes the right one "missing": report the typo, it is the cause.
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
             near = closest(str(loc[-1]), _valid_keys(loc))
@@ -121,13 +123,30 @@ def parse_manifest(data: dict[str, Any], source: str | Path) -> Manifest:
         raise ConfigError(source, _key(loc) or None, msg) from None
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read and validate a manifest file."""
+def shipped() -> dict[str, Path]:
+    """The manifests that ship with apophenic, by name (``presets/manifests/*.toml``)."""
+    from apophenic.presets import FOLDER
+
+    return {p.stem: p for p in sorted((FOLDER / "manifests").glob("*.toml"))}
+
+
+def locate_manifest(name_or_path: str | Path) -> Path:
+    """A manifest file from a path, or the name of a shipped manifest (``gallery-demo``)."""
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    text = str(name_or_path)
+    if not text.endswith(".toml") and "/" not in text and text in shipped():
+        return shipped()[text]
+    hint = f"; shipped manifests: {', '.join(shipped())}" if shipped() else ""
+    raise ApophenicError(f"{name_or_path}: no such manifest file{hint}")
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest file (a path, or a shipped manifest's name)."""
     from apophenic.preset_loader import read_toml
 
-    path = Path(path)
-    if not path.is_file():
-        raise ApophenicError(f"{path}: no such manifest file")
+    path = locate_manifest(path)
     return parse_manifest(read_toml(path), path)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from apophenic.batch.gallery import Gallery
 from apophenic.batch.journal import BatchLock, Journal, clean_leftovers
-from apophenic.batch.manifest import default_out, load_manifest
+from apophenic.batch.manifest import default_out, load_manifest, locate_manifest
 from apophenic.batch.plan import Planned, plan
 from apophenic.batch.progress import BatchDisplay
 from apophenic.errors import ApophenicError
@@ -86,7 +86,7 @@ def run_batch(
     from apophenic.registry import get_registry
 
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # inherited by every worker, read when their torch loads
-    manifest_path = Path(manifest_path)
+    manifest_path = locate_manifest(manifest_path)
     manifest = load_manifest(manifest_path)
     out = Path(out) if out is not None else default_out(manifest_path, manifest)
     planned = plan(manifest, manifest_path, get_registry(), device)
@@ -169,7 +169,7 @@ def batch_status(manifest_path: Path, out: Path | None = None, device: str | Non
     """The state of a manifest's batch, from disk: run folders first, then the journal."""
     from apophenic.registry import get_registry
 
-    manifest_path = Path(manifest_path)
+    manifest_path = locate_manifest(manifest_path)
     manifest = load_manifest(manifest_path)
     out = Path(out) if out is not None else default_out(manifest_path, manifest)
     planned = plan(manifest, manifest_path, get_registry(), device)

@@ -15,7 +15,7 @@ def install(app: typer.Typer) -> None:
 
 
 def batch(
-    manifest: Path = typer.Argument(..., help="Batch manifest (.toml) with [[grid]] and/or [[runs]] tables; see docs/batch.md."),
+    manifest: str = typer.Argument(..., help="Batch manifest (.toml with [[grid]]/[[runs]] tables, see docs/batch.md) or a shipped one's name: gallery-demo."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per GPU, else 1; dask: 2)."),
     executor: str = typer.Option("local", "--executor", "-e", help="local (a process pool) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)."),
@@ -74,7 +74,7 @@ def _print_summary(report, quiet: bool) -> None:
         console.print(f"gallery: {report.gallery}")
 
 
-def _print_status(report, manifest: Path) -> None:
+def _print_status(report, manifest: str) -> None:
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=True)
