@@ -226,7 +226,7 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
     """Back-to-front "over" inside every tile, then tiles back into images."""
     T, B = grid.T, grid.batch
     n_tiles = B * grid.per_image
-    bg = background[:, :, None, None].expand(B, 3, T, T).repeat_interleave(grid.per_image, 0)  # (B·tiles)×3×T×T
+    bg = background[torch.arange(n_tiles, device=grid.device) // grid.per_image][:, :, None, None]  # (B·tiles)×3×1×1
     if layers:
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
@@ -247,6 +247,6 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
         ink = torch.zeros(n_tiles, 3, T, T, device=grid.device).index_add(0, tile, rgb[:, :, None, None] * (alpha * after)[:, None])
         out = bg * trans[:, None] + ink
     else:
-        out = bg
+        out = bg.expand(n_tiles, 3, T, T)
     image = out.reshape(B, grid.nty, grid.ntx, 3, T, T).permute(0, 3, 1, 4, 2, 5).reshape(B, 3, grid.nty * T, grid.ntx * T)
     return image[:, :, : grid.H, : grid.W].clamp(0.0, 1.0)
