@@ -1,0 +1,51 @@
+"""The `strokes` config: registered, and bad values are one-line errors naming the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from apophenic.config import validate
+from apophenic.errors import ConfigError
+from apophenic.plugins.strokes import StrokesConfig
+from apophenic.registry import get_registry
+
+
+def _check(generator: dict) -> str:
+    data = {"generator": {"type": "strokes", **generator}}
+    with pytest.raises(ConfigError) as err:
+        validate(data, get_registry(), "p.toml")
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("p.toml: generator")
+    return message
+
+
+def test_strokes_is_a_registered_generator():
+    assert get_registry().config("generator", "strokes") is StrokesConfig
+
+
+@pytest.mark.parametrize(
+    "generator, words",
+    [
+        ({"palette": ["red", "#12345"]}, "'#12345' is not a colour"),
+        ({"width": [8.0, 2.0]}, "width range [8.0, 2.0] has min > max"),
+        ({"strokes": 0}, "nothing to draw"),
+        ({"strokes": 0, "blobs": 0, "rectangles": 0}, "nothing to draw"),
+        ({"style": "line-only", "blobs": 3}, "draws no blobs"),
+        ({"style": "mondrian", "strokes": 3}, "draws no strokes"),
+        ({"opacity": [0.5, 1.5]}, "within [0, 1]"),
+        ({"background": "nope"}, "'nope' is not a colour"),
+        ({"init_svg": "a.svg", "strokes": 3}, "init_svg sets the numbers"),
+        ({"stroke": 3}, "unknown key"),
+    ],
+)
+def test_bad_values_are_named(generator: dict, words: str):
+    assert words in _check(generator)
+
+
+def test_styles_set_their_counts_and_palettes():
+    assert StrokesConfig().counts() == (32, 0, 0)
+    assert StrokesConfig(style="blob_only").counts() == (0, 16, 0)
+    mondrian = StrokesConfig(style="mondrian")
+    assert mondrian.counts() == (0, 0, 12) and len(mondrian.colours()) == 5
+    assert StrokesConfig(palette=["#000", "white"]).colours() == [(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)]
+    assert StrokesConfig().colours() is None
