@@ -1,0 +1,167 @@
+"""DeepDream and activation maximization, measured: layer response, held-out class probability, time and memory.
+
+    python benchmarks/bench_dream.py layers     # dream-shallow vs dream-deep on chelsea; docs picture
+    python benchmarks/bench_dream.py classes    # 5 ImageNet classes from noise; held-out Lite2 before/after
+    python benchmarks/bench_dream.py size       # wall time and peak RSS: 1024² and 4000×3000 (tiled) dreams
+    python benchmarks/bench_dream.py seams      # a crop across tile borders of the 4000×3000 dream (after `size`)
+
+Prints one line per number. Sizes run `apophenic dream` in a child process so
+peak RSS is that run's alone. Set ``BENCH_THREADS`` (default 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+torch.set_num_threads(THREADS)
+WORK = Path(os.environ.get("BENCH_DIR", "/tmp/bench-dream"))
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "images"
+CLASSES = ["goldfish", "flamingo", "monarch", "pizza", "lighthouse"]
+
+
+def _run(preset: str, overrides: list[str], out: Path):
+    from apophenic.config import validate
+    from apophenic.preset_loader import load_data
+    from apophenic.registry import get_registry
+    from apophenic.run import execute
+
+    registry = get_registry()
+    data, source = load_data(preset, overrides, registry)
+    config = validate(data, registry, source)
+    return execute(config, out, source=source, registry=registry, progress=False, preset=preset), config
+
+
+@torch.no_grad()
+def _mean_activation(image: torch.Tensor, layer: str) -> tuple[str, float]:
+    from apophenic.component import BuildContext
+    from apophenic.plugins.core.perceivers import EfficientNetLite0Config
+
+    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext())
+    exact = lite0.resolve_layer(layer)
+    return exact, float(lite0.perceive(image, [exact])[exact].mean())
+
+
+def layers() -> None:
+    from apophenic.output import save_png
+    from apophenic.plugins.dream.photo import load_photo
+
+    original = load_photo("skimage:chelsea")
+    row = [original]
+    for preset, layer in (("dream-shallow", "shallow"), ("dream-deep", "deep")):
+        started = time.perf_counter()
+        result, _ = _run(preset, [], WORK / "layers")
+        seconds = time.perf_counter() - started
+        exact, before = _mean_activation(original, layer)
+        _, after = _mean_activation(result.images, layer)
+        objective = result.record["objective"]
+        print(f"{preset}: layer {layer} = {exact}: mean activation {before:.4f} -> {after:.4f} (x{after / before:.2f}); "
+              f"l2 objective {objective['start']['total']:.3f} -> {objective['end']['total']:.3f}; {seconds:.1f} s")
+        for other in ("shallow", "deep"):
+            if other != layer:
+                o_exact, o_before = _mean_activation(original, other)
+                _, o_after = _mean_activation(result.images, other)
+                print(f"  (same image, other layer {other} = {o_exact}: {o_before:.4f} -> {o_after:.4f}, x{o_after / o_before:.2f})")
+        row.append(result.images)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    gap = torch.ones(1, 3, original.shape[-2], 8)
+    strip = torch.cat([row[0], gap, row[1], gap, row[2]], dim=3)
+    save_png(strip, DOCS / "dream-shallow-deep.png")
+    print(f"picture: {DOCS / 'dream-shallow-deep.png'} (original | dream-shallow | dream-deep)")
+
+
+def classes() -> None:
+    from apophenic.config import validate
+    from apophenic.output import save_png
+    from apophenic.preset_loader import load_data
+    from apophenic.registry import get_registry
+    from apophenic.run import build, class_scores
+
+    steps = int(os.environ.get("BENCH_CLASS_STEPS", "128"))
+    registry = get_registry()
+    pictures = []
+    for target in CLASSES:
+        overrides = [f'objectives[0].target="{target}"', f"optimizer.steps={steps}"]
+        data, source = load_data("visualize-class", overrides, registry)
+        pipeline = build(validate(data, registry, source), source)
+        with torch.no_grad():
+            before = {s["perceiver"]: s["probability"] for s in class_scores(pipeline, pipeline.generator.render())}
+        started = time.perf_counter()
+        result, _ = _run("visualize-class", overrides, WORK / "classes")
+        seconds = time.perf_counter() - started
+        after = {s["perceiver"]: s for s in result.record["scores"]}
+        held = after["efficientnet-lite2"]
+        print(f"{target}: held-out lite2 p {before['efficientnet-lite2']:.5f} -> {held['probability']:.4f} (rank {held['rank']}, top {held['top']!r}); "
+              f"optimized lite0 {before['efficientnet-lite0']:.5f} -> {after['efficientnet-lite0']['probability']:.4f}, "
+              f"lite1 {before['efficientnet-lite1']:.5f} -> {after['efficientnet-lite1']['probability']:.4f}; {steps} steps, {seconds:.0f} s")
+        pictures.append(result.images)
+    DOCS.mkdir(parents=True, exist_ok=True)
+    save_png(torch.cat(pictures, dim=3), DOCS / "dream-classes.png")
+    print(f"picture: {DOCS / 'dream-classes.png'} ({', '.join(CLASSES)})")
+
+
+def _photo(path: Path, size: tuple[int, int]) -> Path:
+    """coffee from scikit-image resized to ``size`` (width, height), saved as PNG."""
+    import skimage.data
+    from PIL import Image
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(skimage.data.coffee()).resize(size, Image.LANCZOS).save(path)
+    return path
+
+
+def _child(args: list[str]) -> tuple[float, float, str]:
+    """Run ``apophenic`` in a child; wall seconds, peak RSS in GiB, and its output."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(THREADS), "OMP_WAIT_POLICY": "PASSIVE"}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from apophenic.cli import main; main()", *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB, largest child so far
+    if done.returncode != 0:
+        raise SystemExit(f"apophenic {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
+    return seconds, peak, done.stdout.strip()
+
+
+def size() -> None:
+    steps_big = os.environ.get("BENCH_BIG_STEPS", "20")
+    for label, (w, h), steps in (("1024x1024", (1024, 1024), "80"), ("4000x3000", (4000, 3000), steps_big)):
+        photo = _photo(WORK / f"coffee-{w}x{h}.png", (w, h))
+        out = WORK / f"size-{label}"
+        seconds, peak, text = _child(["dream", str(photo), "--layer", "deep", "--steps", steps, "--out", str(out), "--quiet"])
+        record = json.loads(next(out.glob("*/run.json")).read_text())
+        print(f"{label}: dream-deep, {steps} steps over 4 octaves, tile {record['config']['optimizer']['tile']}: "
+              f"wall {seconds:.0f} s (run {record['wall_seconds']:.0f} s), peak RSS {peak:.2f} GiB, {THREADS} threads; "
+              f"objective {record['objective']['start']['total']:.2f} -> {record['objective']['end']['total']:.2f}")
+
+
+def seams() -> None:
+    from PIL import Image
+
+    final = next((WORK / "size-4000x3000").glob("*/final.png"))
+    with Image.open(final) as im:
+        # 896 = tile 1024 − 2 × overlap 64: where a tile border falls when the random offset is 0
+        crop = im.crop((896 - 192, 1300, 896 + 192, 1300 + 256))
+        original = Image.open(WORK / "coffee-4000x3000.png").crop((896 - 192, 1300, 896 + 192, 1300 + 256))
+    DOCS.mkdir(parents=True, exist_ok=True)
+    pair = Image.new("RGB", (crop.width * 2 + 8, crop.height), "white")
+    pair.paste(original, (0, 0))
+    pair.paste(crop, (crop.width + 8, 0))
+    pair.save(DOCS / "dream-tile-border.png")
+    print(f"picture: {DOCS / 'dream-tile-border.png'} (original | dream, 384×256 crop centred on x = 896)")
+
+
+if __name__ == "__main__":
+    jobs = {"layers": layers, "classes": classes, "size": size, "seams": seams}
+    for name in sys.argv[1:] or list(jobs):
+        jobs[name]()
