@@ -105,9 +105,10 @@ class LocalExecutor:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             interrupted = exc[0] is not None
+            processes = _processes(self.pool)
             self.pool.shutdown(wait=not interrupted, cancel_futures=True)
             if interrupted:
-                _terminate(self.pool)
+                _kill(processes)
         self._env.__exit__(*exc)
 
     def submit(self, task: dict[str, Any]) -> None:
@@ -152,8 +153,9 @@ class LocalExecutor:
     def _restart(self) -> None:
         """Replace a broken pool and resubmit what was in flight when a worker died."""
         assert self.pool is not None
+        processes = _processes(self.pool)
         self.pool.shutdown(wait=False, cancel_futures=True)
-        _terminate(self.pool)
+        _kill(processes)
         self._start_pool()
         retry, self._retry = self._retry, []
         for task in retry:
@@ -183,8 +185,12 @@ class LocalExecutor:
         return dict(self.running)
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
+def _processes(pool: ProcessPoolExecutor) -> list:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _kill(processes: list) -> None:
+    for process in processes:
         if process.is_alive():
             process.kill()
             process.join(5)

@@ -105,6 +105,8 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         outcome.update(state="done")
     except ApophenicError as exc:
         outcome.update(state="failed", error=str(exc))
+    except OSError as exc:  # a full disk, a vanished shared folder: the run's temp folder is already removed
+        outcome.update(state="failed", error=f"cannot write {exc.filename or task['out']}: {exc.strerror or exc}")
     except Exception as exc:  # a bug in one run must not stop the batch; keep where it happened
         where = traceback.extract_tb(exc.__traceback__)[-1]
         outcome.update(state="failed", error=f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})")
