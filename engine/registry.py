@@ -115,6 +115,10 @@ def _entry_points() -> list[metadata.EntryPoint]:
     if only is not None:
         allowed = {n.strip() for n in only.split(",") if n.strip()}
         eps = [ep for ep in eps if ep.name in allowed]
+    # Built-ins first (in their declared order), then third-party plugins by name: on a name
+    # clash the built-in keeps its name and the newcomer is the one reported as broken, and
+    # the outcome does not depend on sys.path or directory order.
+    eps.sort(key=lambda ep: (0, "") if _distribution(ep) == "apophenic" else (1, ep.name))
     seen: set[str] = set()
     unique = []
     for ep in eps:  # the same distribution can be visible twice on sys.path
@@ -122,6 +126,11 @@ def _entry_points() -> list[metadata.EntryPoint]:
             seen.add(ep.name)
             unique.append(ep)
     return unique
+
+
+def _distribution(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.metadata["Name"] if dist is not None else None
 
 
 def _version(ep: metadata.EntryPoint) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-plugins_app = typer.Typer(help="List installed plugins.", invoke_without_command=True)
+plugins_app = typer.Typer(help="List installed plugins, or start a new one (apophenic plugins new NAME).", invoke_without_command=True)
 
 
 def install(app: typer.Typer) -> None:
@@ -37,3 +39,26 @@ def list_plugins(
         status = f"[red]broken: {escape(info.error)}[/]" if info.broken else "ok"
         table.add_row(info.name, info.version or "-", ", ".join(info.hooks), status)
     Console(soft_wrap=True).print(table)
+
+
+@plugins_app.command("new")
+def new_plugin(
+    name: str = typer.Argument(..., help="Plugin name: lowercase words joined by '-', e.g. demo or soft-blobs."),
+    kind: str = typer.Option("generator", "--kind", "-k", help="What the plugin adds: generator, perceiver or objective."),
+    directory: Path = typer.Option(Path("."), "--dir", help="Folder in which the package folder NAME is created."),
+) -> None:
+    """Write a ready plugin package NAME/ (pyproject, module, preset, test) that passes its own test."""
+    from apophenic.registry import get_registry
+    from apophenic.scaffold import files, module_name, scaffold
+
+    folder = scaffold(name, kind.lower(), directory, registry=get_registry())
+    typer.echo(f"wrote {folder}/ with a working {kind.lower()} {name!r}:")
+    for rel in files(name, kind.lower()):
+        typer.echo(f"  {folder / rel}")
+    steps = [(f"pip install -e {folder}", f"registers the plugin (entry point {name} = {module_name(name)})"),
+             (f"apophenic run {name}", "renders its preset into apophenic-out/"),
+             (f"python -m pytest {folder / 'tests'}", "runs its own tests")]
+    width = max(len(cmd) for cmd, _ in steps)
+    typer.echo("next:")
+    for cmd, why in steps:
+        typer.echo(f"  {cmd.ljust(width)}   # {why}")
