@@ -16,6 +16,9 @@ A preset with ``[[stages]]`` is a pipeline::
     init = "image"                        # start from the previous final.png
     variants = [{ name = "ink", set = { ... } }, { name = "oil", set = { ... } }]   # fan out
 
+Any string in a stage may say ``${previous}``: it becomes the previous stage's
+run folder, e.g. a content image ``"${previous}/final.png"``.
+
 ``init`` is ``"previous"`` (the generator continues from the previous output in
 its own terms: a stroke scene from the previous ``final.svg``, an image from
 ``final.png``), ``"image"`` (whatever the stage's generator, start from the
@@ -140,8 +143,24 @@ def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) 
     return header, stages
 
 
+PREVIOUS = "${previous}"
+
+
+def _substitute(value: Any, previous: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(PREVIOUS, previous)
+    if isinstance(value, list):
+        return [_substitute(v, previous) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, previous) for k, v in value.items()}
+    return value
+
+
 def _continue(config: BaseModel, init: str, previous: Path) -> BaseModel:
     """The stage's config with its generator starting from the previous run folder."""
+    data = config.model_dump(mode="json")
+    if PREVIOUS in json.dumps(data):
+        config = type(config).model_validate(_substitute(data, str(previous)))
     if init == "none":
         return config
     if init == "image":

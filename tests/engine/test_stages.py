@@ -162,3 +162,21 @@ def test_presets_show_resolved(tmp_path, tiny_preset, capsys):
         main(["presets", "show", str(child), "--resolved"])
     out = capsys.readouterr().out
     assert 'target = "tick"' in out and "extends" not in out and 'type = "fourier"' in out
+
+
+def test_previous_placeholder_points_at_the_previous_run(tmp_path, tiny_preset):
+    pipe = _write(tmp_path, "ph.toml", """
+[[stages]]
+preset = "tiny.toml"
+optimizer = { steps = 1 }
+[[stages]]
+preset = "tiny.toml"
+init = "none"
+optimizer = { steps = 1 }
+generator = { type = "image", path = "${previous}/final.png" }
+""")
+    data, source = load_data(str(pipe))
+    record = stages.execute(data, source, tmp_path / "out", progress=False)
+    folder = Path(record["folder"])
+    second = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
+    assert second["config"]["generator"]["path"].endswith(f"{record['stages'][0]['folder'].split('/')[-1]}/final.png")
