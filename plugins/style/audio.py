@@ -216,7 +216,8 @@ def spectrogram_png(spec: torch.Tensor, path: Path, vmax: float | None = None) -
     frac = (t - lo)[..., None]
     rgb = _RAMP[lo] * (1 - frac) + _RAMP[lo + 1] * frac
     image = Image.fromarray(rgb.astype(np.uint8))
-    if image.height > 256:
-        image = image.resize((image.width, 256), Image.BILINEAR)
+    # Readable at a glance: at most 256 rows, at least 384 columns (frames repeated).
+    width = max(image.width, 384)
+    image = image.resize((width, min(image.height, 256)), Image.NEAREST if width > values.shape[1] else Image.BILINEAR)
     image.save(path)
     return path

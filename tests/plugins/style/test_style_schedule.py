@@ -99,3 +99,15 @@ def test_layer_missing_from_the_network_exits_2(tmp_path, tiny_style_preset, con
     err = capsys.readouterr().err.strip()
     assert "relu5_1" in err and len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_shipped_image_presets_validate_and_are_listed():
+    from apophenic.preset_loader import load
+    from apophenic.registry import get_registry
+
+    registry = get_registry()
+    for name in ("style-transfer", "style-random-net", "style-strokes"):
+        assert registry.presets[name][1] == "style"
+        config, path = load(name)
+        assert config.description and path.parent.name == "presets"
+    assert "style-audio" not in registry.presets  # its own format, run by `apophenic style audio`
