@@ -147,3 +147,18 @@ def test_histogram_matching_gives_the_style_the_photos_colour_statistics():
     photo = torch.rand(1, 3, 32, 32) * 0.5 + torch.tensor([0.1, 0.3, 0.4]).view(1, 3, 1, 1)
     matched = color.match_colors(style, photo)
     assert torch.allclose(matched.mean(dim=(2, 3)), photo.mean(dim=(2, 3)), atol=0.02)
+
+
+def test_style_scale_sets_the_size_of_the_style_features(tmp_path, style_png):
+    """At scale 0.5 a 2×2 tiling of the half-size style image is a near match; at scale 1 it is not."""
+    from apophenic.plugins.style.images import load, resize_long_side
+
+    ctx = _ctx(tmp_path, size=(48, 48))
+    half = resize_long_side(load(ctx, style_png.name, "k"), 24)
+    tiled = half.repeat(1, 1, 2, 2)
+
+    def distance(scale: float) -> float:
+        o = StyleConfig(image=style_png.name, layers=["conv3", "conv5"], scale=scale).build(ctx)
+        return -float(o(_perceive(ctx, o, tiled)))
+
+    assert distance(0.5) < 0.5 * distance(1.0)

@@ -111,3 +111,18 @@ def test_shipped_image_presets_validate_and_are_listed():
         config, path = load(name)
         assert config.description and path.parent.name == "presets"
     assert "style-audio" not in registry.presets  # its own format, run by `apophenic style audio`
+
+
+def test_colour_preserving_transfer_keeps_the_photos_chroma(tmp_path, tiny_style_preset, content_png, style_png):
+    from apophenic.plugins.style.color import rgb_to_yiq
+
+    out = tmp_path / "out"
+    main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset), "--colors", "luminance",
+          "--steps", "4", "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    result = torch.from_numpy(np.asarray(Image.open(folder / "final.png"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    photo = Image.open(content_png).convert("RGB").resize((result.shape[-1], result.shape[-2]), Image.BILINEAR)
+    photo = torch.from_numpy(np.asarray(photo, dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    a, b = rgb_to_yiq(result), rgb_to_yiq(photo)
+    assert float((a[:, 1:] - b[:, 1:]).abs().mean()) < 0.02  # colours kept (8-bit rounding, resampling)
+    assert float((a[:, 0] - b[:, 0]).abs().mean()) > 0.005  # luminance restyled
