@@ -68,37 +68,64 @@ def stroke_piece_sd(
     ex: torch.Tensor,
     ey: torch.Tensor,
     half_width: torch.Tensor,
-    cut_start: torch.Tensor | None = None,
-    cut_end: torch.Tensor | None = None,
+    caps: "StrokeCaps | None" = None,
 ) -> torch.Tensor:
-    """Signed distance from pixels to one thick line piece of a stroke.
+    """Signed distance from pixels to one thick line piece of a stroke (a capsule).
 
-    ``dx, dy``: pixel minus piece start; ``ex, ey``: piece vector. A piece with
-    ``cut_start`` is the first piece of a flat-capped stroke: the stroke ends
-    exactly at its start instead of with a half disc (likewise ``cut_end``).
+    ``dx, dy``: pixel minus piece start; ``ex, ey``: piece vector. Pieces within
+    reach of a flat-capped end carry ``caps``: the capsule is then cut by the
+    plane through the stroke's end point, perpendicular to its end tangent, so
+    neither the piece's round end nor its neighbours' joints poke past the cap.
     """
     len2 = (ex * ex + ey * ey).clamp_min(_EPS)
-    t = (dx * ex + dy * ey) / len2
-    if cut_start is None and cut_end is None:
-        tc = t.clamp(0.0, 1.0)
-    else:
-        inf = torch.tensor(math.inf, dtype=t.dtype, device=t.device)
-        lo = torch.where(cut_start, -inf, 0.0) if cut_start is not None else torch.zeros((), dtype=t.dtype, device=t.device)
-        hi = torch.where(cut_end, inf, 1.0) if cut_end is not None else torch.ones((), dtype=t.dtype, device=t.device)
-        tc = torch.clamp(t, lo, hi)
-    qx = dx - tc * ex
-    qy = dy - tc * ey
+    t = ((dx * ex + dy * ey) / len2).clamp(0.0, 1.0)
+    qx = dx - t * ex
+    qy = dy - t * ey
     sd = torch.sqrt(qx * qx + qy * qy + _EPS) - half_width
-    if cut_start is not None or cut_end is not None:
-        length = torch.sqrt(len2)
-        ninf = torch.tensor(-math.inf, dtype=t.dtype, device=t.device)
-        cap = ninf
-        if cut_start is not None:
-            cap = torch.where(cut_start, -t * length, ninf)
-        if cut_end is not None:
-            cap = torch.maximum(cap, torch.where(cut_end, (t - 1) * length, ninf))
-        sd = torch.maximum(sd, cap)
+    if caps is not None:
+        sd = torch.maximum(sd, caps.cut(dx, dy))
     return sd
+
+
+class StrokeCaps:
+    """The flat-cap planes a piece must respect, relative to the piece start.
+
+    ``start_*``: stroke start point minus piece start, and the first piece's vector;
+    ``end_*``: stroke end point minus piece start, and the last piece's vector;
+    ``cut_start`` / ``cut_end``: whether each plane applies to this piece.
+    """
+
+    def __init__(self, start_ox, start_oy, start_vx, start_vy, cut_start, end_ox, end_oy, end_vx, end_vy, cut_end) -> None:
+        self.start = (start_ox, start_oy, start_vx, start_vy)
+        self.end = (end_ox, end_oy, end_vx, end_vy)
+        self.cut_start, self.cut_end = cut_start, cut_end
+
+    def terms(self, dx: torch.Tensor, dy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Signed distance past the start plane and past the end plane (-inf where not cut)."""
+        ox, oy, vx, vy = self.start
+        before = -((dx - ox) * vx + (dy - oy) * vy) / torch.sqrt((vx * vx + vy * vy).clamp_min(_EPS))
+        ox, oy, vx, vy = self.end
+        after = ((dx - ox) * vx + (dy - oy) * vy) / torch.sqrt((vx * vx + vy * vy).clamp_min(_EPS))
+        return torch.where(self.cut_start, before, -math.inf), torch.where(self.cut_end, after, -math.inf)
+
+    def cut(self, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+        before, after = self.terms(dx, dy)
+        return torch.maximum(before, after)
+
+
+@torch.no_grad()
+def cap_reach(pieces: torch.Tensor, half_width: torch.Tensor, butt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which pieces ``...×N×2`` (vectors) lie within reach of a flat-capped stroke's start / end.
+
+    A piece whose round end or joint could poke past the cap plane is one that
+    starts (ends) less than a half width plus a pixel from the stroke's start (end).
+    """
+    length = pieces.norm(dim=-1)
+    walked = torch.cumsum(length, -1)
+    reach = (half_width + 1.0)[..., None]
+    near_start = (walked - length) < reach
+    near_end = (walked[..., -1:] - walked) < reach
+    return butt[..., None] & near_start, butt[..., None] & near_end
 
 
 def segment_dist2(dx: torch.Tensor, dy: torch.Tensor, ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:

@@ -11,14 +11,20 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.utils.checkpoint import checkpoint
 
 from apophenic.renderers import geometry as g
 from apophenic.renderers.rasterize import output_size
 from apophenic.renderers.scene import StrokeScene
 
 
-def rasterize_naive(scene: StrokeScene, size: int | tuple[int, int] | None = None) -> torch.Tensor:
-    """Render ``B×3×H×W`` by evaluating each primitive over the whole image."""
+def rasterize_naive(scene: StrokeScene, size: int | tuple[int, int] | None = None, low_memory: bool = False) -> torch.Tensor:
+    """Render ``B×3×H×W`` by evaluating each primitive over the whole image.
+
+    ``low_memory`` recomputes each stroke's coverage during the backward pass
+    instead of keeping its ``pieces×H×W`` intermediates (the benchmark needs it
+    to fit in memory at all).
+    """
     H, W = output_size(scene, size)
     sx, sy = W / scene.width, H / scene.height
     s = math.sqrt(sx * sy)
@@ -51,18 +57,24 @@ def rasterize_naive(scene: StrokeScene, size: int | tuple[int, int] | None = Non
             pts = scene.stroke_points[b] * scale
             poly = g.flatten_open(pts, g.pieces_per_segment(scene.stroke_points * scale))
             half, ink = g.stroke_half_width(scene.stroke_width[b] * s)
-            n = poly.shape[1] - 1
+            e = poly[:, 1:] - poly[:, :-1]
+            near_start, near_end = g.cap_reach(e.detach(), half.detach(), ~scene.stroke_round[b])
             for k in range(scene.num_strokes):
                 a, c = poly[k, :-1], poly[k, 1:]
-                ax, ay = a[:, 0, None, None], a[:, 1, None, None]
-                butt = not bool(scene.stroke_round[b, k])
-                first = torch.zeros(n, 1, 1, dtype=torch.bool, device=dev)
-                last = first.clone()
-                first[0], last[-1] = butt, butt
-                sd = g.stroke_piece_sd(
-                    px - ax, py - ay, c[:, 0, None, None] - ax, c[:, 1, None, None] - ay, half[k], first, last
-                ).amin(0)
-                layers.append((g.hard_coverage(sd) * scene.stroke_rgba[b, k, 3] * ink[k], scene.stroke_rgba[b, k, :3]))
+                caps = None
+                if not bool(scene.stroke_round[b, k]):
+                    col = lambda v: v[:, None, None]  # noqa: E731
+                    start, end = poly[k, 0], poly[k, -1]
+                    caps = g.StrokeCaps(col(start[0] - a[:, 0]), col(start[1] - a[:, 1]), e[k, 0, 0], e[k, 0, 1], col(near_start[k]),
+                                        col(end[0] - a[:, 0]), col(end[1] - a[:, 1]), e[k, -1, 0], e[k, -1, 1], col(near_end[k]))
+
+                def coverage(a, c, hw, caps=caps):
+                    ax, ay = a[:, 0, None, None], a[:, 1, None, None]
+                    sd = g.stroke_piece_sd(px - ax, py - ay, c[:, 0, None, None] - ax, c[:, 1, None, None] - ay, hw, caps)
+                    return g.hard_coverage(sd.amin(0))
+
+                cover = checkpoint(coverage, a, c, half[k], use_reentrant=False) if low_memory else coverage(a, c, half[k])
+                layers.append((cover * scene.stroke_rgba[b, k, 3] * ink[k], scene.stroke_rgba[b, k, :3]))
         for alpha, rgb in layers:
             alpha = alpha.clamp(max=g.ALPHA_MAX)
             img = img * (1 - alpha) + rgb[:, None, None] * alpha

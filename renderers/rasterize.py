@@ -159,7 +159,7 @@ def _blob_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset: 
     keys, inverse = _groups(grid, tile, offset + l)
     col = lambda v: v[:, None, None]  # noqa: E731
     G = keys.numel()
-    dist = piece_distance(ax, ay, ex, ey, torch.zeros_like(ax), None, None, tx, ty, inverse, G, grid.T)
+    dist = piece_distance(ax, ay, ex, ey, torch.zeros_like(ax), None, None, None, tx, ty, inverse, G, grid.T)
     # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
     bf = poly[..., 1:, :].reshape(-1, 2)
     px, py = grid.pixel_offsets(tx, ty, torch.zeros_like(ax), torch.zeros_like(ay))
@@ -192,29 +192,20 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     if elem.numel() == 0:
         return None
     stroke = elem // N  # flat b*S + s
-    piece = elem % N
     b, s = stroke // S, stroke % S
     af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
     ax, ay = af[elem, 0], af[elem, 1]
-    butt = ~scene.stroke_round.reshape(-1)[stroke]
-    cuts = bool(butt.any())
+    butt = ~scene.stroke_round
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + s)
     G = keys.numel()
-    sdmin = piece_distance(
-        ax,
-        ay,
-        ef[elem, 0],
-        ef[elem, 1],
-        half.reshape(-1)[stroke],
-        butt & (piece == 0) if cuts else None,
-        butt & (piece == N - 1) if cuts else None,
-        tx,
-        ty,
-        inverse,
-        G,
-        grid.T,
-    )
+    caps = cut_start = cut_end = None
+    if bool(butt.any()):
+        near_start, near_end = g.cap_reach(e.detach(), half.detach(), butt)
+        ends = torch.cat([poly[..., 0, :], e[..., 0, :], poly[..., -1, :], e[..., -1, :]], -1)  # B×S×8
+        caps = ends.reshape(-1, 8)[stroke]
+        cut_start, cut_end = near_start.reshape(-1)[elem], near_end.reshape(-1)[elem]
+    sdmin = piece_distance(ax, ay, ef[elem, 0], ef[elem, 1], half.reshape(-1)[stroke], caps, cut_start, cut_end, tx, ty, inverse, G, grid.T)
     first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
     gstroke = stroke[first]
     rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
