@@ -169,7 +169,7 @@ def picture(images: dict[str, np.ndarray]) -> None:
 
     panels = list(images.items())
     diff = np.abs(panels[0][1] - panels[1][1]) * 8
-    panels.append(("|torch - skia| × 8", 255 - diff.clip(0, 255)))
+    panels.append(("|torch - skia| x 8", 255 - diff.clip(0, 255)))
     h, w = panels[0][1].shape[:2]
     sheet = Image.new("RGB", (len(panels) * (w + 8) + 8, h + 36), "white")
     draw = ImageDraw.Draw(sheet)
