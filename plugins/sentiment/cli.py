@@ -140,7 +140,7 @@ def probe_command(
 
         report = run_probe(config, _model_path(model), out, presets.data_base(config.data_root, path), dev, tick)
     table = Table(title=f"probe of {report['model']} (held-out test splits)")
-    for col in ("data", "full probe", "units used", "C", "top unit", "single-unit", "best single unit"):
+    for col in ("data", "full probe", "units used", "C", "unit", "single-unit", "best single unit"):
         table.add_column(col)
     for name, r in report["sets"].items():
         table.add_row(name, f"{r['test_accuracy']:.3f}", str(r["units_used"]), f"{r['c']:g}", str(r["single"]["unit"]),
@@ -174,7 +174,7 @@ def _sample(config, model: Optional[Path], unit_file: Optional[Path]):
 
 @app.command("generate")
 def generate_command(
-    sentiment: Optional[str] = typer.Option(None, "--sentiment", "-s", help="positive, negative, or a number to clamp the unit to; omit for free sampling."),
+    sentiment: Optional[str] = typer.Option(None, "--sentiment", "-s", help="positive, negative, a number to clamp the unit to, or none (free sampling). Default: the preset's (positive)."),
     unit: Optional[int] = typer.Option(None, "--unit", help="Cell unit to clamp (default: the model's sentiment unit)."),
     strength: Optional[float] = typer.Option(None, help="Multiplier on the stored positive/negative clamp values."),
     prime: Optional[str] = typer.Option(None, help="Text the review starts with."),
@@ -186,7 +186,7 @@ def generate_command(
     device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
     unit_file: Optional[Path] = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe` (default: the unit stored in the checkpoint)."),
-    preset: Optional[str] = typer.Option(None, "--preset", "-p", help=PRESET_HELP),
+    preset: str = typer.Option("sentiment-generate", "--preset", "-p", help=PRESET_HELP),
     sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the reviews as JSON lines to this file."),
 ) -> None:
@@ -220,7 +220,7 @@ def card_command(
     seed: Optional[int] = typer.Option(None, help="Seed; the same seed reproduces the card."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
     unit_file: Optional[Path] = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`."),
-    preset: Optional[str] = typer.Option(None, "--preset", "-p", help="Card preset (name or TOML path)."),
+    preset: str = typer.Option("sentiment-card", "--preset", "-p", help="Card preset (name or TOML path)."),
     sets: Optional[list[str]] = typer.Option(None, "--set", help="Override a card setting, e.g. --set width=800."),
 ) -> None:
     """A review typeset as a PNG card, each character coloured by the sentiment unit as the model reads it."""
@@ -262,7 +262,8 @@ def card_command(
     if card_config.title is not None:
         title = card_config.title
     elif clamp is not None:
-        title = f"unit {clamp[0]} clamped to {clamp[1]:+.2f}  ·  seed {gen.seed}"
+        word = gen.sentiment if gen.sentiment in ("positive", "negative") else "clamped"
+        title = f"{word}: unit {clamp[0]} held at {clamp[1]:+.2f}  ·  seed {gen.seed}"
     else:
         title = f"unit {colour_unit}"
     png = card.render(chars, char_values, scale, card_config, title,

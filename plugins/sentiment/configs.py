@@ -73,6 +73,7 @@ class ProbeConfig(Strict):
     data: list[ProbeSet] = Field(min_length=1, description="Labeled review files; each is split train / test and reported on its own.")
     held_out: float = Field(0.2, gt=0.0, lt=1.0, description="Share of each file's documents used as the test split (never fitted on).")
     split_seed: int = Field(0, description="Seed of the split; the same seed and share as training keep test reviews out of the language model too.")
+    max_train: int | None = Field(None, ge=10, description="Fit on at most N reviews of each training split (a seeded sample, to save time); the test split is unchanged.")
     features: Literal["last", "mean"] = Field("last", description="The cell state after the last character, or its mean over positions.")
     max_chars: int = Field(2000, ge=16, description="Read at most this many characters of each review (the last ones).")
     cs: list[float] = Field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], min_length=1, description="Inverse regularization strengths C tried; chosen by 3-fold cross-validation on the training split.")

@@ -17,13 +17,13 @@ def histogram_png(values: np.ndarray, labels: np.ndarray, class_names: list[str]
     edges = np.linspace(lo, hi, bins + 1)
     counts = [np.histogram(values[labels == k], edges)[0] for k in (0, 1)]
     peak = max(1, max(int(c.max()) for c in counts))
-    left, right, top, bottom = 70, 30, 60, 70
+    left, right, top, bottom = 70, 30, 100, 70
     pw, ph = width - left - right, height - top - bottom
     surface = skia.Surface(width, height)
     canvas = surface.getCanvas()
     canvas.clear(skia.ColorWHITE)
     face = typeface("DejaVu Sans")
-    font, small = skia.Font(face, 20), skia.Font(face, 14)
+    font, small = skia.Font(face, 18), skia.Font(face, 14)
     paint = skia.Paint(AntiAlias=True)
     colors = [skia.Color4f(0.75, 0.22, 0.17, 0.55), skia.Color4f(0.12, 0.48, 0.30, 0.55)]
     bw = pw / bins
@@ -51,7 +51,7 @@ def histogram_png(values: np.ndarray, labels: np.ndarray, class_names: list[str]
         canvas.drawString("threshold", x + 4, top + 14, small, paint)
     for k in (0, 1):
         paint.setColor4f(colors[k])
-        canvas.drawRect(skia.Rect.MakeXYWH(width - 220, 20 + 22 * k, 16, 16), paint)
+        canvas.drawRect(skia.Rect.MakeXYWH(width - 220, 50 + 22 * k, 16, 16), paint)
         paint.setColor(skia.ColorBLACK)
-        canvas.drawString(f"{class_names[k]} (n={int((labels == k).sum())})", width - 198, 34 + 22 * k, small, paint)
+        canvas.drawString(f"{class_names[k]} (n={int((labels == k).sum())})", width - 198, 64 + 22 * k, small, paint)
     return encode_png(surface)

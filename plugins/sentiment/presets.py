@@ -60,7 +60,10 @@ def load(model: type[M], name_or_path: str | None, overrides: list[str] = ()) ->
     try:
         return model.model_validate(data), path
     except ValidationError as exc:
-        raise ApophenicError(format_validation(path or "--set", exc)) from None
+        # Blame --set when the bad key was overridden there, else the file.
+        loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        from_set = any(loc.startswith(a.partition("=")[0].strip().replace("[", ".").replace("]", "")) for a in overrides)
+        raise ApophenicError(format_validation("--set" if from_set or path is None else path, exc)) from None
 
 
 def data_base(data_root: Path | None, preset: Path | None) -> Path | None:

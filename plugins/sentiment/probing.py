@@ -57,6 +57,8 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
         name = source.name or Path(source.path).stem
         y, classes = binary_labels(docs.labels, f"{docs.source}: column {source.label!r}", source.positive)
         tr, te = split(len(docs.texts), config.held_out, config.split_seed)
+        if config.max_train is not None and len(tr) > config.max_train:
+            tr = np.sort(np.random.default_rng([config.split_seed, 17]).choice(tr, config.max_train, replace=False))
         for part, idx in (("training", tr), ("test", te)):
             if len(set(y[idx].tolist())) < 2:
                 raise ApophenicError(f"{docs.source}: the {part} split has only one class; add reviews or change held_out")
@@ -75,19 +77,23 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
     unit_info = None
     figures: dict[str, bytes | str] = {}
     for name, docs, y, classes, tr, te in sets:
-        key = hashlib.sha256(json.dumps([digest, docs.source, len(docs.texts), config.features, config.max_chars]).encode()).hexdigest()[:16]
+        key = hashlib.sha256(json.dumps([digest, docs.source, len(docs.texts), config.features, config.max_chars,
+                                                    config.max_train, config.split_seed, config.held_out]).encode()).hexdigest()[:16]
         cached = cache_dir / f"{name}-{key}.npy"
         if cached.is_file():
             feats = np.load(cached)
         else:
             done = [0]
 
-            def tick(n: int, name=name, total=len(docs.texts)) -> None:
+            def tick(n: int, name=name, total=len(tr) + len(te)) -> None:
                 done[0] += n
                 if progress:
                     progress(name, done[0], total)
 
-            feats = review_features(model, docs.texts, config.features, config.max_chars, config.batch_size, device, tick)
+            needed = np.concatenate([tr, te])
+            feats = np.zeros((len(docs.texts), model.spec.hidden), dtype=np.float32)
+            feats[needed] = review_features(model, [docs.texts[i] for i in needed], config.features,
+                                            config.max_chars, config.batch_size, device, tick)
             cache_dir.mkdir(parents=True, exist_ok=True)
             np.save(cached.with_suffix(".tmp.npy"), feats)
             os.replace(cached.with_suffix(".tmp.npy"), cached)

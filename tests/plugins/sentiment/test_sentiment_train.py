@@ -59,3 +59,22 @@ def test_resume_refuses_a_different_model(tmp_path, imdb_small):
     bigger, _ = presets.load(TrainConfig, str(preset), ["model.hidden=20"])
     with pytest.raises(ApophenicError, match="a checkpoint of a different model"):
         train(bigger, tmp_path / "run")
+
+
+def test_every_shipped_preset_validates():
+    from apophenic.plugins.sentiment.configs import CardConfig, GenerateConfig, ProbeConfig
+
+    kinds = {"train": TrainConfig, "probe": ProbeConfig, "generate": GenerateConfig, "card": CardConfig}
+    names = presets.available("sentiment-")
+    assert {f"sentiment-{k}" for k in kinds} <= set(names)
+    for name in names:
+        presets.load(kinds[name.removeprefix("sentiment-")], name)
+
+
+def test_bad_override_names_the_flag_and_the_key():
+    from apophenic.errors import ApophenicError
+
+    with pytest.raises(ApophenicError, match=r"^--set: steps: Input should be a valid integer"):
+        presets.load(TrainConfig, "sentiment-train", ["steps=many"])
+    with pytest.raises(ApophenicError, match="unknown sentiment preset 'sentiment-trian'; did you mean 'sentiment-train'"):
+        presets.load(TrainConfig, "sentiment-trian")
