@@ -25,7 +25,8 @@ import numpy as np  # noqa: E402
 from apophenic.plugins.analogy.vectors import WordVectors  # noqa: E402
 
 SHIPPED = Path(__file__).parent / "data" / "minilm-words.npz"
-DEFAULT_CORPUS = Path("/work/shared/data/text/english_corpus_9m_words.txt.gz")
+# the project's shared corpus, beside the repository (see shared/data/text/)
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "text" / "english_corpus_9m_words.txt.gz"
 
 
 def corpus_counts(corpus: Path) -> Counter:
