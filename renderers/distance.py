@@ -75,7 +75,7 @@ class PieceDistance(torch.autograd.Function):
         for sl in _chunks(ax.numel(), tile):
             dx = ((tx[sl] * tile).float()[:, None] + centres - ax[sl, None])[:, None, :]
             dy = ((ty[sl] * tile).float()[:, None] + centres - ay[sl, None])[:, :, None]
-            caps = None if cap_points is None else _caps(cap_points, ax, ay, cut_start, cut_end, lambda v: col(v, sl))
+            caps = None if cap_points is None else _caps(cap_points, ax, ay, cut_start, cut_end, lambda v, sl=sl: col(v, sl))
             sd = _sd(dx, dy, col(ex, sl), col(ey, sl), col(hw, sl), caps)["sd"]
             ids = torch.arange(sl.start, sl.stop, device=ax.device)[:, None, None]
             key = (_sortable(sd.contiguous()).to(torch.int64) << 32) | ids

@@ -43,16 +43,16 @@ def rasterize_naive(scene: StrokeScene, size: int | tuple[int, int] | None = Non
         if scene.num_blobs:
             every = scene.blob_points * scale
             poly = g.flatten_closed(every[b], g.pieces_per_segment(torch.cat([every, every[..., :1, :]], -2)))
-            for l in range(scene.num_blobs):
-                a, c = poly[l, :-1], poly[l, 1:]
+            for j in range(scene.num_blobs):
+                a, c = poly[j, :-1], poly[j, 1:]
                 ax, ay = a[:, 0, None, None], a[:, 1, None, None]
                 cx, cy = c[:, 0, None, None], c[:, 1, None, None]
                 d2 = g.segment_dist2(px - ax, py - ay, cx - ax, cy - ay).amin(0)
                 wind = g.crossings(px, py, ax, ay, cx, cy).sum(0)
                 dist = torch.sqrt(d2 + 1e-12)
                 sd = torch.where(wind != 0, -dist, dist)
-                cover = g.fill_coverage(sd, scene.blob_softness[b, l] * s)
-                layers.append((cover * scene.blob_rgba[b, l, 3], scene.blob_rgba[b, l, :3]))
+                cover = g.fill_coverage(sd, scene.blob_softness[b, j] * s)
+                layers.append((cover * scene.blob_rgba[b, j, 3], scene.blob_rgba[b, j, :3]))
         if scene.num_strokes:
             pts = scene.stroke_points[b] * scale
             poly = g.flatten_open(pts, g.pieces_per_segment(scene.stroke_points * scale))

@@ -152,11 +152,11 @@ def _blob_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset: 
     if elem.numel() == 0:
         return None
     blob = elem // E  # flat b*L + l
-    b, l = blob // L, blob % L
+    b, index = blob // L, blob % L
     af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
     ax, ay, ex, ey = af[elem, 0], af[elem, 1], ef[elem, 0], ef[elem, 1]
     tile = grid.tile_index(b, tx, ty)
-    keys, inverse = _groups(grid, tile, offset + l)
+    keys, inverse = _groups(grid, tile, offset + index)
     col = lambda v: v[:, None, None]  # noqa: E731
     G = keys.numel()
     dist = piece_distance(ax, ay, ex, ey, torch.zeros_like(ax), None, None, None, tx, ty, inverse, G, grid.T)

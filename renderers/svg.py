@@ -388,7 +388,7 @@ def _add(el, tag, geometry, s: _Style, found: _Collected, filters, source, W, H,
         if stroke is not None:
             found.strokes.append((_apply(mat, _rect_loop(x0, y0, x1, y1)), s.stroke_width * scale, stroke, s.linecap != "butt"))
         return
-    for segs, closed in geometry:
+    for segs, _closed in geometry:
         if not segs:
             continue
         if len(segs) > MAX_SEGMENTS:
