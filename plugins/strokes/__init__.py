@@ -16,3 +16,10 @@ __all__ = ["StrokesConfig", "StrokesGenerator"]
 @hookimpl
 def register_generators(register):
     register(StrokesConfig)
+
+
+@hookimpl
+def register_presets(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "presets")

@@ -49,3 +49,11 @@ def test_styles_set_their_counts_and_palettes():
     assert mondrian.counts() == (0, 0, 12) and len(mondrian.colours()) == 5
     assert StrokesConfig(palette=["#000", "white"]).colours() == [(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)]
     assert StrokesConfig().colours() is None
+
+
+def test_the_shipped_preset_validates():
+    from apophenic.presets import load
+
+    config, path = load("strokes-class")
+    assert path.name == "strokes-class.toml" and config.generator.type == "strokes"
+    assert config.generator.counts() == (48, 0, 0)
