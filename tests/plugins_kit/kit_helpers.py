@@ -43,7 +43,8 @@ def tiny_config(registry, **parts):
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APOPHENIC_")}
-    env.update(OMP_WAIT_POLICY="PASSIVE", COLUMNS="200", PYTHONDONTWRITEBYTECODE="1", **extra)
+    env.update(OMP_WAIT_POLICY="PASSIVE", COLUMNS="200", PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)
     return env
 
 

@@ -43,11 +43,10 @@ def test_installed_broken_plugins_are_listed_as_broken_and_runs_still_work(plugi
             assert reason in rows[name]["error"], rows[name]
         assert rows["core"]["error"] is None
         # The table says the same to a person.
-        table = plugin_venv.apophenic("plugins").stdout
-        for name in BROKEN:
+        table = plugin_venv.apophenic("plugins", env={"COLUMNS": "400"}).stdout  # wide enough not to wrap
+        for name, (_, reason) in BROKEN.items():
             line = next(line for line in table.splitlines() if f" {name} " in line)
-            assert "broken:" in line
-        assert "did you mean 'register_generators'?" in " ".join(table.split())
+            assert "broken: " in line and reason in line, line
         # A core preset runs as if nothing were wrong; the clash did not take 'fourier' from core.
         done = plugin_venv.apophenic("run", str(tiny_preset), "--out", str(tmp_path / "out"), "--quiet")
         assert done.returncode == 0, done.stderr

@@ -64,6 +64,9 @@ def test_example_plugin_renders_with_builtin_perceivers_and_objectives(plugin_ve
         done = plugin_venv.apophenic("run", "spirograph", "--steps", "1", "--set", "size=32", "--set",
                                      "augmentations=1", "--set", "generator.points=128", "--out", str(out), "--quiet")
         assert done.returncode == 0, done.stderr
+        # The package's own tests (the ones the docs quote) pass against the installed copy.
+        done = plugin_venv.run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=project)
+        assert done.returncode == 0 and " passed" in done.stdout, done.stdout + done.stderr
     finally:
         plugin_venv.uninstall(DIST)
     assert "spirograph" not in listed(plugin_venv)

@@ -95,3 +95,19 @@ def test_a_stale_snippet_is_detected(tmp_path, monkeypatch):
     tool.sync()
     assert "@hookimpl" in page.read_text() and "old code" not in page.read_text()
     assert tool.sync(check=True) == []
+
+
+def test_the_debugging_page_shows_the_real_trace_format(monkeypatch, capsys):
+    from kit_helpers import doc_example
+
+    from apophenic.registry import load
+
+    monkeypatch.setenv("APOPHENIC_LOAD_PLUGINS", "")
+    monkeypatch.setenv("APOPHENIC_TRACE_PLUGINS", "1")
+    load(extra=[("mosaic", doc_example("register_generators"))])
+    err = capsys.readouterr().err
+    page = (DOCS / "debugging.md").read_text()
+    for shown in ("[apophenic] call register_generators({'register': '<function ",
+                  "[apophenic] done register_generators: []"):
+        assert shown in page and shown in err
+    assert "-> [mosaic]" in err
