@@ -44,6 +44,7 @@ class Entry:
     error: str | None = None
     attempts: int = 0
     worker: str | None = None
+    threads: int | None = None  # torch threads the worker rendered with
     started: float | None = None
     finished: float | None = None
     seconds: float | None = None
@@ -86,7 +87,7 @@ class Journal:
                 entry.state, entry.error = "failed", p.error
             elif is_complete(self.out / p.name):
                 entry.state = "done"
-                for k in ("worker", "started", "finished", "seconds"):
+                for k in ("worker", "threads", "started", "finished", "seconds"):
                     setattr(entry, k, before.get(k))
             elif before.get("state") == "failed" and not retry_failed:
                 entry.state, entry.error = "failed", before.get("error")

@@ -136,7 +136,7 @@ def _render(todo: list[Planned], runner, journal: Journal, gallery: Gallery, dis
             while waiting and len(in_flight) < runner.capacity:
                 p = waiting.popleft()
                 entry = journal.entries[p.key]
-                journal.mark(p.key, "running", attempts=entry.attempts + 1, error=None, worker=None,
+                journal.mark(p.key, "running", attempts=entry.attempts + 1, error=None, worker=None, threads=None,
                              started=time.time(), finished=None, seconds=None)
                 runner.submit(_task(p, out))
                 in_flight.add(p.key)
@@ -147,7 +147,7 @@ def _render(todo: list[Planned], runner, journal: Journal, gallery: Gallery, dis
                 key = outcome["key"]
                 in_flight.discard(key)
                 journal.mark(key, outcome["state"], error=outcome.get("error"), worker=outcome.get("worker"),
-                             finished=outcome.get("finished"), seconds=outcome.get("seconds"))
+                             threads=outcome.get("threads"), finished=outcome.get("finished"), seconds=outcome.get("seconds"))
                 rendered += outcome["state"] == "done"
                 display.finished(outcome["state"])
                 _write_gallery(gallery, journal)

@@ -100,6 +100,9 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
         source = Path(task["source"]) if task.get("source") else None
         config = validate(task["config"], registry, source)
         result = execute(config, Path(task["out"]), source=source, registry=registry, progress=False, preset=task["preset"])
+        import torch
+
+        outcome["threads"] = torch.get_num_threads()
         if result.folder.name != task["name"]:
             raise RuntimeError(f"the run wrote {result.folder.name}, expected {task['name']}")
         outcome.update(state="done")

@@ -15,7 +15,7 @@ def install(app: typer.Typer) -> None:
 
 
 def batch(
-    manifest: str = typer.Argument(..., help="Batch manifest (.toml with [[grid]]/[[runs]] tables, see docs/batch.md) or a shipped one's name: gallery-demo."),
+    manifest: str = typer.Argument(..., help="Batch manifest: a .toml with grid and/or runs tables (see docs/batch.md), or a shipped one by name: gallery-demo."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per GPU, else 1; dask: 2)."),
     executor: str = typer.Option("local", "--executor", "-e", help="local (a process pool) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)."),

@@ -44,6 +44,9 @@ def test_real_local_cluster_renders_the_batch(tmp_path: Path) -> None:
     done = [e for e in runs if e["state"] == "done"]
     assert all(is_complete(out / e["name"]) for e in done)
     assert all(int(e["worker"].rsplit(":", 1)[1]) != os.getpid() for e in done)  # rendered in cluster workers
+    from apophenic.batch.worker import cpu_count
+
+    assert {e["threads"] for e in done} == {max(1, cpu_count() // 2)}  # the host's cores split between 2 workers
     failed = [e for e in runs if e["state"] == "failed"]
     assert "kernel sizes must be odd" in failed[0]["error"]
     assert (out / "gallery" / "index.html").is_file()

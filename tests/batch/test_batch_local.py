@@ -49,6 +49,14 @@ def test_failures_are_recorded_naming_the_cell_and_the_rest_rendered(rendered) -
     assert sum(e["state"] == "done" for e in saved.values()) == 4
 
 
+def test_workers_share_the_cores_without_oversubscribing(rendered) -> None:
+    """2 workers on this machine: each renders with cores // 2 torch threads (at least 1)."""
+    from apophenic.batch.worker import cpu_count
+
+    done = [e for e in Journal.read(rendered.out)["runs"] if e["state"] == "done"]
+    assert {e["threads"] for e in done} == {max(1, cpu_count() // 2)}
+
+
 def test_rerun_skips_finished_runs_and_keeps_failures(rendered) -> None:
     before = {p.name: (p.stat().st_ino, (p / "run.json").stat().st_mtime_ns) for p in _folders(rendered.out)}
     attempts = {e["cell"]: e["attempts"] for e in Journal.read(rendered.out)["runs"]}
