@@ -35,14 +35,14 @@ class Cell:
     @property
     def label(self) -> str:
         """A human name for the cell, used in errors and the journal."""
-        parts = [self.where, self.preset]
+        parts = [self.preset]
         if self.target is not None:
             parts.append(f"target={self.target}")
         if self.seed is not None:
             parts.append(f"seed={self.seed}")
         if self.overrides:
             parts.append(f"set {' '.join(self.overrides)}")
-        return " × ".join(parts[1:]).join([f"{parts[0]} ", ""])
+        return f"{self.where} {' × '.join(parts)}"
 
 
 @dataclass
