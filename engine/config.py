@@ -105,13 +105,15 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     """``('objectives', 0, 'class', 'target')`` -> ``objectives[0].target`` (union tags dropped)."""
     parts: list[str] = []
     node = data
+    tag_skipped_at = None
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
             node = node[item] if isinstance(node, list) and item < len(node) else None
             continue
-        if isinstance(node, dict) and item not in node and node.get("type") == item:
-            continue  # the discriminator's branch name, not a key the user wrote
+        if isinstance(node, dict) and node.get("type") == item and tag_skipped_at is not node:
+            tag_skipped_at = node  # the discriminator's branch name (once per table), not a key the user wrote
+            continue
         if isinstance(item, str) and ("[" in item or "(" in item) and not (isinstance(node, dict) and item in node):
             continue  # pydantic's name for a union/function branch
         parts.append(("." if parts else "") + str(item))
@@ -167,12 +169,14 @@ def _valid_keys_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> l
     """Field names of the model that owns the unknown key at ``loc``."""
     current: Any = model
     node = data
+    tag_node = None
     for item in loc[:-1]:
         if isinstance(item, int):
             node = node[item] if isinstance(node, list) and item < len(node) else None
             current = _list_item(current)
             continue
-        if isinstance(node, dict) and item not in node and node.get("type") == item:
+        if isinstance(node, dict) and node.get("type") == item and tag_node is not node:
+            tag_node = node
             current = _branch(current, item)
             continue
         node = node.get(item) if isinstance(node, dict) else None

@@ -159,3 +159,10 @@ def test_fuzzed_overrides_fail_cleanly(assignment):
         apply_override(data, assignment)
     except ApophenicError as exc:
         assert "\n" not in str(exc)
+
+
+def test_key_named_like_the_type_tag_keeps_its_path(tmp_path):
+    path = _write(tmp_path, BASE.replace('type = "fourier"', 'type = "strokes"\nstrokes = "many"'))
+    with pytest.raises(ConfigError) as err:
+        load(str(path))
+    assert err.value.key == "generator.strokes"
