@@ -21,7 +21,6 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
-
 from apophenic.plugins.style import DATA, PRESETS  # noqa: E402
 from apophenic.plugins.style.recipe import transfer_recipe  # noqa: E402
 from apophenic.plugins.style.runner import optimize  # noqa: E402
@@ -79,9 +78,8 @@ def bench(steps: int, sizes: list[int], folder: Path) -> None:
 
 def pictures(out: Path, steps: int, size: int, folder: Path) -> None:
     """docs/images/style-grid.png: the content photo in 3 styles × 3 perceivers."""
-    from PIL import Image, ImageDraw
-
     from apophenic.output import to_pil
+    from PIL import Image, ImageDraw
 
     vgg = random_vgg_weights(folder)
     tiles: dict[tuple[str, str], Image.Image] = {}

@@ -19,11 +19,10 @@ from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
-from torch import nn
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.style.gram import gram, relative_distance
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
 
 
 class AudioStyleConfig(BaseModel):

@@ -7,10 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from apophenic.errors import ApophenicError, ConfigError
-from apophenic.plugins.style.audio import AudioStyleConfig, read_wav, spectrogram_png, transfer, write_wav
+from apophenic.plugins.style.audio import (
+    AudioStyleConfig,
+    read_wav,
+    spectrogram_png,
+    transfer,
+    write_wav,
+)
+from pydantic import ValidationError
 
 
 def load_audio_config(preset: str, overrides: list[str] = ()) -> tuple[AudioStyleConfig, str]:
@@ -42,7 +47,6 @@ def run_audio(content: Path, style: Path, config: AudioStyleConfig, out: Path, n
     import hashlib
 
     import torch
-
     from apophenic.output import ensure_writable, staged_folder, write_json
     from apophenic.run import pick_device, versions
 

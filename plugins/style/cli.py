@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-
 from apophenic.errors import ApophenicError
 
 app = typer.Typer(help="Style transfer: images (passes, tiles, colour preservation) and audio spectrograms.", no_args_is_help=True)
@@ -57,10 +56,10 @@ def transfer_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Paint CONTENT in the style of STYLES: final.png and run.json in a new folder under --out."""
-    from apophenic.preset_loader import apply_override, load_data
     from apophenic.plugins.style.recipe import transfer_recipe
     from apophenic.plugins.style.runner import transfer
     from apophenic.plugins.style.schedule import Schedule
+    from apophenic.preset_loader import apply_override, load_data
 
     data, source = load_data(preset)
     data = transfer_recipe(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-from pydantic import Field
-from torch import nn
-
 from apophenic.generator import Generator, GeneratorConfig
 from apophenic.plugins.style import color, images
+from pydantic import Field
+from torch import nn
 
 
 def _logit(x: torch.Tensor) -> torch.Tensor:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.plugins.core.images import read_image
 

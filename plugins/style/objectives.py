@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from pydantic import Field, model_validator
-
 from apophenic.errors import ApophenicError, ConfigError, unknown_name
 from apophenic.objective import Objective, ObjectiveConfig, Perception
 from apophenic.plugins.style import color, images
 from apophenic.plugins.style.gram import gram, relative_distance
+from pydantic import Field, model_validator
 
 Features = Mapping[str, torch.Tensor]
 
@@ -65,7 +64,7 @@ class _LuminanceSight:
         self.layers: dict[str, set[str]] = {}
 
     @classmethod
-    def of(cls, ctx) -> "_LuminanceSight":
+    def of(cls, ctx) -> _LuminanceSight:
         # One per BuildContext, so terms of one run share a pass and runs never share.
         sight = ctx.__dict__.get("_style_luminance_sight")
         if sight is None:
@@ -129,12 +128,12 @@ class ContentConfig(ObjectiveConfig):
             image = color.luminance(image)
         mask = images.load_mask(ctx, self.mask, "objectives.content.mask", ctx.size).to(ctx.device) if self.mask else None
         with torch.no_grad():
-            targets = {n: {l: _masked(f, mask) for l, f in ctx.perceivers[n].perceive(image.to(ctx.device), self.layers).items()}
+            targets = {n: {layer: _masked(f, mask) for layer, f in ctx.perceivers[n].perceive(image.to(ctx.device), self.layers).items()}
                        for n in names}
         layers = self.layers
 
         def distance(name: str, feats: Features) -> torch.Tensor:
-            return -sum(w * relative_distance(_masked(feats[l], mask), targets[name][l]) for l, w in zip(layers, weights))
+            return -sum(w * relative_distance(_masked(feats[layer], mask), targets[name][layer]) for layer, w in zip(layers, weights))
 
         return self.weight * _term(ctx, names, layers, self.luminance, distance, f"content {Path(self.image).name} ({', '.join(layers)})")
 
@@ -158,7 +157,7 @@ class StyleConfig(ObjectiveConfig):
     mask: str | None = Field(None, description="Grey image: white where this style applies (content-region mask); default everywhere.")
 
     @model_validator(mode="after")
-    def _check(self) -> "StyleConfig":
+    def _check(self) -> StyleConfig:
         n = 1 if isinstance(self.image, str) else len(self.image)
         if n == 0:
             raise ValueError("image: give at least one style image")
@@ -201,7 +200,7 @@ class StyleConfig(ObjectiveConfig):
         layers = self.layers
 
         def distance(name: str, feats: Features) -> torch.Tensor:
-            return -sum(w * relative_distance(gram(feats[l], mask), targets[name][l]) for l, w in zip(layers, weights))
+            return -sum(w * relative_distance(gram(feats[layer], mask), targets[name][layer]) for layer, w in zip(layers, weights))
 
         label = " + ".join(Path(p).name for p in self.paths) if len(self.paths) < 3 else f"{len(self.paths)} styles"
         return self.weight * _term(ctx, names, layers, luminance, distance, f"style {label} ({', '.join(layers)})")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.style.schedule import Schedule, run_schedule
 
@@ -136,7 +135,13 @@ def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
 def _bar(enabled: bool, label: str, steps: int):
     if not enabled:
         return _Null()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.style import images
 
@@ -110,8 +110,8 @@ class _Files:
         return p if p.is_absolute() or self.source is None else self.source.parent / p
 
     def image(self, value: str, key: str) -> torch.Tensor:
-        from apophenic.plugins.core.images import read_image
         from apophenic.errors import ConfigError
+        from apophenic.plugins.core.images import read_image
 
         try:
             return read_image(self.path(value))

@@ -8,10 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from scipy.io import wavfile
-
 from apophenic.cli import main as _main
-from apophenic.plugins.style.audio import AudioStyleConfig, griffin_lim, log_spectrogram, read_wav, transfer, write_wav
+from apophenic.plugins.style.audio import (
+    AudioStyleConfig,
+    griffin_lim,
+    log_spectrogram,
+    read_wav,
+    transfer,
+    write_wav,
+)
+from scipy.io import wavfile
 
 RATE = 8000
 

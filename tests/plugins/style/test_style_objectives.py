@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from apophenic.component import BuildContext
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.objective import Perception

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from apophenic.cli import main as _main
+from PIL import Image
 
 
 def main(argv: list[str]) -> None:
@@ -45,7 +43,7 @@ def test_stitching_crops_of_one_image_gives_the_image_back():
     torch.manual_seed(0)
     image = torch.rand(1, 3, 90, 120)
     regions = tile_regions((90, 120), 50, 10)
-    tiles = [((t, l, h, w), image[..., t:t + h, l:l + w]) for t, l, h, w in regions]
+    tiles = [((t, x, h, w), image[..., t:t + h, x:x + w]) for t, x, h, w in regions]
     assert torch.allclose(stitch(tiles, (90, 120), 10), image, atol=1e-6)
     f = feather(50, 50, 10)
     assert float(f.min()) > 0 and float(f[..., 25, 25]) == 1.0

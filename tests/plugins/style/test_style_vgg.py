@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from apophenic.cli import main
 from apophenic.component import BuildContext
 from apophenic.objective import Perception
