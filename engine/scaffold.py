@@ -97,7 +97,7 @@ class __CLASS__Config(GeneratorConfig):
 
     type: Literal["__NAME__"] = "__NAME__"
     batch: int = Field(1, ge=1, le=64, description="Number of images optimized together.")
-    cells: int = Field(24, ge=1, le=512, description="Cells along the longer side; fewer cells, smoother images.")
+    cells: int = Field(16, ge=1, le=512, description="Cells along the longer side; fewer cells, smoother images.")
 
     def build(self, ctx: BuildContext) -> Generator:
         h, w = ctx.size
@@ -232,7 +232,7 @@ pixels = 8
 
 [optimizer]
 type = "adam"
-lr = 0.1
+lr = 0.05
 steps = 40
 """,
     "perceiver": """\

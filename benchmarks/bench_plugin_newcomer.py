@@ -1,0 +1,60 @@
+"""The plugin newcomer path, timed: from `apophenic plugins new demo` to a rendered picture.
+
+Runs the three commands the docs promise, in a throwaway venv that sees the
+installed apophenic (so nothing leaks into this environment), and prints the
+number of commands and each one's wall time. pip runs offline
+(`--no-deps --no-build-isolation`) here; a newcomer types `pip install -e demo`.
+
+    python benchmarks/bench_plugin_newcomer.py [--kind generator|perceiver|objective] [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", default="generator", choices=["generator", "perceiver", "objective"])
+    parser.add_argument("--steps", type=int, default=None, help="override the preset's steps (default: as shipped)")
+    args = parser.parse_args()
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    env.pop("APOPHENIC_LOAD_PLUGINS", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        venv.EnvBuilder(system_site_packages=True, with_pip=False).create(work / "venv")
+        python = str(work / "venv" / "bin" / "python")
+        run_args = ["run", "demo"] + (["--steps", str(args.steps)] if args.steps else []) + ["--quiet"]
+        commands = [
+            ("apophenic plugins new demo --kind " + args.kind, [python, "-m", "apophenic.cli", "plugins", "new", "demo",
+                                                                "--kind", args.kind]),
+            ("pip install -e demo", [python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e",
+                                     "./demo"]),
+            ("apophenic " + " ".join(run_args), [python, "-m", "apophenic.cli", *run_args]),
+        ]
+        total = 0.0
+        try:
+            for shown, cmd in commands:
+                start = time.perf_counter()
+                done = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+                took = time.perf_counter() - start
+                total += took
+                print(f"{took:7.1f} s  {shown}")
+                if done.returncode != 0:
+                    sys.exit(f"failed: {shown}\n{done.stderr}")
+            pictures = sorted(work.glob("apophenic-out/*/final.png"))
+            print(f"commands: {len(commands)}  total: {total:.1f} s  picture: {'yes' if pictures else 'NO'}")
+        finally:
+            subprocess.run([python, "-m", "pip", "uninstall", "-y", "-q", "apophenic-demo"], env=env,
+                           capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
