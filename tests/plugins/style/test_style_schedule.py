@@ -124,3 +124,16 @@ def test_colour_preserving_transfer_keeps_the_photos_chroma(tmp_path, tiny_style
     a, b = rgb_to_yiq(result), rgb_to_yiq(photo)
     assert float((a[:, 1:] - b[:, 1:]).abs().mean()) < 0.02  # colours kept (8-bit rounding, resampling)
     assert float((a[:, 0] - b[:, 0]).abs().mean()) > 0.005  # luminance restyled
+
+
+def test_engine_run_reports_content_and_style_terms(tmp_path, tiny_style_preset):
+    """`apophenic run` on a style preset: both terms reported, the style distance falls."""
+    out = tmp_path / "out"
+    main(["run", str(tiny_style_preset), "--steps", "6", "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    start, end = record["objective"]["start"]["terms"], record["objective"]["end"]["terms"]
+    style = next(k for k in start if k.startswith("style"))
+    content = next(k for k in start if k.startswith("content"))
+    assert -end[style] < -start[style]
+    assert start[content] == pytest.approx(0, abs=1e-6)  # it starts from the content photo
