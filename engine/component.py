@@ -29,6 +29,7 @@ class BuildContext:
     :param source: the preset file the config came from, to resolve relative paths.
     :param perceivers: the run's perceivers by name (set before objectives build).
     :param held_out: names of perceivers that are scored but never optimized against.
+    :param search_paths: more folders for relative paths (the folders of base presets).
     """
 
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
@@ -37,6 +38,7 @@ class BuildContext:
     source: Path | None = None
     perceivers: dict[str, "Perceiver"] = field(default_factory=dict)
     held_out: frozenset[str] = frozenset()
+    search_paths: list[Path] = field(default_factory=list)
 
     def generator(self, salt: int = 0) -> torch.Generator:
         """A CPU random generator seeded from the run seed (and a salt per use)."""
@@ -45,11 +47,16 @@ class BuildContext:
         return g
 
     def resolve(self, path: str | Path) -> Path:
-        """A path from a preset, relative to the preset's folder."""
+        """A path from a preset: relative to the preset's folder, else to a base preset's folder (``extends``)."""
         p = Path(path).expanduser()
-        if not p.is_absolute() and self.source is not None:
-            p = self.source.parent / p
-        return p
+        if p.is_absolute():
+            return p
+        first = self.source.parent / p if self.source is not None else p
+        if not first.exists():
+            for folder in self.search_paths:
+                if (folder / p).exists():
+                    return folder / p
+        return first
 
 
 class ComponentConfig(BaseModel):

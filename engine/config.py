@@ -48,6 +48,14 @@ class BaseRunConfig(BaseModel):
     size: Any = Field(224, description="Output size: a side in pixels or [width, height].")
     augmentations: int = Field(1, ge=1, le=256, description="Transformed copies of each image perceived per step.")
     output: OutputConfig = Field(default_factory=OutputConfig, description="What the run writes.")
+    score_targets: list[str | int] = Field(
+        default_factory=list,
+        description="ImageNet classes to score on every classifier (held-out included) at the end, besides the class objectives' targets.",
+    )
+    search_paths: list[str] = Field(
+        default_factory=list,
+        description="Folders searched for relative file paths after the preset's own; `extends` adds each base preset's folder.",
+    )
 
     @field_validator("size")
     @classmethod
@@ -55,6 +63,19 @@ class BaseRunConfig(BaseModel):
         h, w = _size(value)
         if not (8 <= h <= 16384 and 8 <= w <= 16384):
             raise ValueError("each side must be between 8 and 16384 pixels")
+        return value
+
+    @field_validator("score_targets")
+    @classmethod
+    def _known_classes(cls, value: list[str | int]) -> list[str | int]:
+        from apophenic.errors import ApophenicError
+        from apophenic.imagenet import match_class
+
+        for target in value:
+            try:
+                match_class(target)
+            except ApophenicError as exc:
+                raise ValueError(str(exc)) from None  # reported at this key, with suggestions
         return value
 
     @property

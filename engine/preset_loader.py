@@ -168,6 +168,9 @@ def resolve_extends(
         raise ConfigError(path, "extends", f"inheritance cycle: {names}")
     base = resolve_extends(read_toml(base_path), base_path, registry, chain)
     merged = deep_merge(base, data)
+    # relative files named by the base (images, SVGs) stay findable from the child's folder
+    folders = [*data.get("search_paths", []), str(base_path.parent.resolve()), *base.get("search_paths", [])]
+    merged["search_paths"] = list(dict.fromkeys(folders))
     if sets is not None:
         if not isinstance(sets, dict):
             raise ConfigError(path, "set", "expected a table of key paths and values")

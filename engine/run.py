@@ -108,7 +108,8 @@ def build(config: BaseModel, source: Path | None = None) -> Pipeline:
     """Build generator, ensemble, objective, transforms and optimizer from a validated config."""
     device = pick_device(config.device)
     torch.manual_seed(config.seed)
-    ctx = BuildContext(device=device, seed=config.seed, size=config.hw, source=source)
+    ctx = BuildContext(device=device, seed=config.seed, size=config.hw, source=source,
+                       search_paths=[Path(p) for p in getattr(config, "search_paths", [])])
     perceiver_configs = getattr(config, "perceivers", [])
     names = [p.label for p in perceiver_configs]
     dupes = {n for n in names if names.count(n) > 1}
@@ -128,7 +129,10 @@ def build(config: BaseModel, source: Path | None = None) -> Pipeline:
     if not params:
         raise ApophenicError(f"{source or 'config'}: generator {config.generator.type!r} has no parameters to optimize")
     optimizer = config.optimizer.build(params, ctx)
+    from apophenic.imagenet import match_class
+
     targets = [o.class_index for o in objective_configs if hasattr(o, "class_index")]
+    targets += [t for t in map(match_class, getattr(config, "score_targets", [])) if t not in targets]
     return Pipeline(generator, ensemble, objective, transform, optimizer, config.optimizer.steps,
                     config.augmentations, ctx.generator(3), ctx, targets)
 

@@ -88,6 +88,10 @@ class PhotoConfig(GeneratorConfig):
     )
     blend: float = Field(1.0, ge=0, le=1, description="Strength: 1 the full dream, 0 the original photo; the result is original + blend × (dream − original).")
 
+    def continue_from(self, folder) -> "PhotoConfig":
+        """Dream on a previous run's ``final.png`` (pipeline stages)."""
+        return self.model_copy(update={"path": str(folder / "final.png")})
+
     def build(self, ctx) -> Generator:
         photo = fit_long_side(load_photo(self.path, ctx), self.long_side)
         return PhotoImage(photo, self.blend).to(ctx.device)

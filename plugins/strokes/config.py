@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -130,6 +132,13 @@ class StrokesConfig(GeneratorConfig):
         if self.style == "mondrian":
             return [parse_color(c) for c in PRIMARY_COLOURS]
         return None
+
+    def continue_from(self, folder: Path) -> "StrokesConfig":
+        """The same drawing discipline starting from a previous run's ``final.svg`` (pipeline stages)."""
+        svg = folder / "final.svg"
+        if not svg.is_file():
+            raise ApophenicError(f"{folder}: the previous stage wrote no final.svg, so a strokes stage cannot continue its scene; use init = 'image'")
+        return self.model_copy(update={"init_svg": str(svg), "strokes": None, "blobs": None, "rectangles": None})
 
     def build(self, ctx) -> Generator:
         from apophenic.plugins.strokes.generator import StrokesGenerator

@@ -72,3 +72,11 @@ def test_snapshots(tmp_path, tiny_preset):
     config, source = load(str(tiny_preset), ["output.snapshot_every=2"])
     folder = execute(config, tmp_path, source=source, progress=False).folder
     assert sorted(p.name for p in (folder / "snapshots").iterdir()) == ["step-00002.png", "step-00004.png"]
+
+
+def test_score_targets_are_scored_without_being_optimized(tmp_path, tiny_preset):
+    config, source = load(str(tiny_preset), ["score_targets=['tick']", "optimizer.steps=1"])
+    record = execute(config, tmp_path, source=source, progress=False).record
+    assert [s["target"] for s in record["scores"]] == ["goldfish", "tick"]
+    with pytest.raises(ApophenicError, match=r"score_targets.*did you mean 'tick'"):
+        load(str(tiny_preset), ["score_targets=['tik']"])
