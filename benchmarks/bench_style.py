@@ -7,7 +7,9 @@ Perceivers: VGG-19 with random-init weights (saved as a torchvision-format state
 the real loading path runs; no ImageNet weights offline), the random shallow multi-scale
 CNN (the offline default), EfficientNet-Lite0 (real weights, not resized). Content:
 Chelsea the cat; style: the generated "swirls". Losses are the plugin's relative
-distances (0 = match). Adam, lr 0.05, from the content photo.
+distances (0 = match). Adam, lr 0.05, from the content photo. "wall s" includes building
+(VGG: writing and loading a 548 MB state dict); "load" is the 1-minute load average (the
+machine is shared, so compare rows measured under similar load).
 """
 
 from __future__ import annotations
@@ -60,8 +62,8 @@ def terms(values: dict) -> tuple[float, float]:
 def bench(steps: int, sizes: list[int], folder: Path) -> None:
     vgg = random_vgg_weights(folder)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); Adam lr 0.05, {steps} steps; "
-          f"content chelsea, style swirls, style weight 10 (relative losses)")
-    print(f"{'perceiver':24s} {'size':>9s} {'content 0→N':>16s} {'style 0→N':>18s} {'s/step':>8s} {'wall s':>8s}")
+          f"content chelsea, style swirls, style weight 10 (relative losses)", flush=True)
+    print(f"{'perceiver':24s} {'size':>9s} {'content 0→N':>16s} {'style 0→N':>18s} {'s/step':>8s} {'wall s':>8s} {'load':>5s}", flush=True)
     for perceiver in PERCEIVERS:
         for size in sizes:
             log: list[dict] = []
@@ -73,7 +75,7 @@ def bench(steps: int, sizes: list[int], folder: Path) -> None:
             c1, s1 = terms(part["end"])
             h, w = part["size"]
             print(f"{LABELS[perceiver]:24s} {w:>4d}×{h:<4d} {c0:7.3f} → {c1:6.3f} {s0:8.3f} → {s1:7.4f} "
-                  f"{part['seconds'] / max(1, steps):8.2f} {wall:8.1f}", flush=True)
+                  f"{part['seconds'] / max(1, steps):8.2f} {wall:8.1f} {os.getloadavg()[0]:5.1f}", flush=True)
 
 
 def pictures(out: Path, steps: int, size: int, folder: Path) -> None:
