@@ -137,3 +137,14 @@ def test_engine_run_reports_content_and_style_terms(tmp_path, tiny_style_preset)
     content = next(k for k in start if k.startswith("content"))
     assert -end[style] < -start[style]
     assert start[content] == pytest.approx(0, abs=1e-6)  # it starts from the content photo
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_both_optimizers_lower_the_style_distance(tmp_path, tiny_style_preset, content_png, style_png, optimizer):
+    out = tmp_path / "out"
+    main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset), "--optimizer", optimizer,
+          "--steps", "3", "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    (part,) = json.loads((folder / "run.json").read_text())["parts"]
+    key = next(k for k in part["start"]["terms"] if k.startswith("style"))
+    assert -part["end"]["terms"][key] < 0.9 * -part["start"]["terms"][key]
