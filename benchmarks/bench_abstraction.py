@@ -137,6 +137,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="extra preset override, e.g. optimizer.lr=0.1")
     ap.add_argument("--out", type=Path, default=Path("bench-perception-engine"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--wait", action="store_true", help="evolution: wait for each target's Adam result instead of skipping it")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--sheet", type=Path, default=None)
     args = ap.parse_args()
@@ -156,6 +157,8 @@ def main() -> None:
             result = optimize(args.preset, t, args.set, args.steps, None)
         else:
             adam = _path(args.out, "adam", t)
+            while args.wait and not adam.is_file():
+                time.sleep(10)
             if not adam.is_file():
                 print(f"{t}: no Adam result yet to match its time; skipped", flush=True)
                 continue
