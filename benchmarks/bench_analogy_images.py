@@ -90,14 +90,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the presets')")
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    parser.add_argument("--only", nargs="*", default=None, help="analogy names to run (colour, shape-strokes, greyscale)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     nets = perceivers()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for item in make_inputs(tmp):
+            if args.only and item["name"] not in args.only:
+                continue
             images = {k: load_image(p, (SIZE, SIZE)) for k, p in zip("abc", item["abc"])}
             overrides = [f'objectives[0].{k}="{p}"' for k, p in zip("abc", item["abc"])]
+            if item["preset"] == "analogy-image":  # D starts as C
+                overrides.append(f'generator.path="{item["abc"][2]}"')
             if args.steps:
                 overrides.append(f"optimizer.steps={args.steps}")
             config, source = load(item["preset"], overrides)

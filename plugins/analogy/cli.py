@@ -230,6 +230,14 @@ def _objective_index(preset: str, objective_type: str) -> int:
     raise ApophenicError(f"{path}: objectives: no objective of type {objective_type!r} to set the target of")
 
 
+def _generator_type(preset: str) -> str | None:
+    from apophenic.presets import load_data
+
+    data, _ = load_data(preset)
+    generator = data.get("generator")
+    return generator.get("type") if isinstance(generator, dict) else None
+
+
 @app.command("draw")
 def draw_command(
     words: list[str] = typer.Argument(..., help="A B C: the answer D, mapped to the nearest ImageNet class, becomes the picture's target."),
@@ -281,6 +289,8 @@ def image_command(
     overrides = _common_overrides(seed, device, steps, sets)
     for key, path in zip("abc", images):
         overrides.append(f"objectives[{index}].{key}={json.dumps(str(path.resolve()))}")
+    if _generator_type(preset) == "image":  # the answer starts as an edit of C
+        overrides.append(f"generator.path={json.dumps(str(images[2].resolve()))}")
     result = _run(preset, overrides, out, "analogy-" + "-".join(p.stem for p in images))
     terms = result.record["objective"]
     key = next((k for k in terms["end"]["terms"] if k.startswith("embedding")), None)
