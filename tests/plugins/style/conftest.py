@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -68,8 +67,3 @@ steps = {steps}
 @pytest.fixture
 def tiny_style_preset(tmp_path: Path, content_png: Path, style_png: Path) -> Path:
     return write_preset(tmp_path, content_png, style_png)
-
-
-def gradient_energy(image: np.ndarray) -> np.ndarray:
-    """Per-column mean absolute horizontal difference of an ``H×W×3`` image."""
-    return np.abs(np.diff(image.astype(np.float32), axis=1)).mean(axis=(0, 2))

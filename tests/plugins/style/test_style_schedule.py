@@ -69,9 +69,7 @@ def test_tiled_result_has_no_seams(tmp_path, tiny_style_preset, content_png, sty
           "--tile", "48", "--overlap", "16", "--steps", "4", "--out", str(out), "--quiet"])
     (folder,) = out.iterdir()
     image = np.asarray(Image.open(folder / "final.png")).astype(np.float32)
-    from conftest import gradient_energy
-
-    energy = gradient_energy(image)
+    energy = np.abs(np.diff(image, axis=1)).mean(axis=(0, 2))  # per-column horizontal gradient
     seams = [r[1] for r in tile_regions((48, 72), 48, 16) if r[1] > 0]
     for s in seams:
         for col in range(s - 1, s + 17):  # the whole overlap band
