@@ -46,7 +46,6 @@ def run_audio(content: Path, style: Path, config: AudioStyleConfig, out: Path, n
     """Transfer and write ``out/<name>-<hash>/`` atomically; inputs are checked before anything is written."""
     import hashlib
 
-    import torch
     from apophenic.output import ensure_writable, staged_folder, write_json
     from apophenic.run import pick_device, versions
 
@@ -75,5 +74,4 @@ def run_audio(content: Path, style: Path, config: AudioStyleConfig, out: Path, n
                   "files": ["result.wav", "content.png", "style.png", "result.png"], "device": str(device),
                   "versions": versions(), "wall_seconds": result.seconds, "argv": sys.argv[1:]}
         write_json(record, tmp / "run.json")
-    del torch
     return folder, record
