@@ -90,9 +90,12 @@ def transfer_recipe(
     if luminance:
         gen["colors"] = _abs(content)
     d["generator"] = gen
-    if size is not None:
-        h, w = photo.shape[-2:]
-        d["size"] = [size, max(8, round(size * h / w))] if w >= h else [max(8, round(size * w / h)), size]
+    if size is None:
+        # The preset's long side, with the photo's aspect ratio (never a squashed photo).
+        preset_size = d.get("size", 224)
+        size = max(preset_size) if isinstance(preset_size, list) else int(preset_size)
+    h, w = photo.shape[-2:]
+    d["size"] = [size, max(8, round(size * h / w))] if w >= h else [max(8, round(size * w / h)), size]
     if optimizer is not None:
         if optimizer not in ("lbfgs", "adam"):
             raise ApophenicError(f"--optimizer {optimizer!r}: expected lbfgs or adam")

@@ -146,3 +146,11 @@ def test_both_optimizers_lower_the_style_distance(tmp_path, tiny_style_preset, c
     (part,) = json.loads((folder / "run.json").read_text())["parts"]
     key = next(k for k in part["start"]["terms"] if k.startswith("style"))
     assert -part["end"]["terms"][key] < 0.9 * -part["start"]["terms"][key]
+
+
+def test_output_keeps_the_photos_aspect_ratio(tmp_path, tiny_style_preset, content_png, style_png):
+    out = tmp_path / "out"
+    main(["style", "transfer", str(content_png), str(style_png), "--preset", str(tiny_style_preset), "--steps", "1",
+          "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    assert Image.open(folder / "final.png").size == (48, 32)  # preset size 48, photo 72×48
