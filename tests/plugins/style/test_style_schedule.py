@@ -154,3 +154,41 @@ def test_output_keeps_the_photos_aspect_ratio(tmp_path, tiny_style_preset, conte
           "--out", str(out), "--quiet"])
     (folder,) = out.iterdir()
     assert Image.open(folder / "final.png").size == (48, 32)  # preset size 48, photo 72×48
+
+
+def test_strokes_painting_in_a_style_exports_svg(tmp_path, content_png, style_png):
+    """Style as a constraint: a stroke scene with content + style terms, written as SVG."""
+    preset = tmp_path / "strokes.toml"
+    preset.write_text(f"""
+description = "tiny strokes in a style"
+size = 48
+device = "cpu"
+[generator]
+type = "strokes"
+strokes = 12
+[[perceivers]]
+type = "random-cnn"
+kernels = [3, 5]
+channels = 8
+[[objectives]]
+type = "content"
+image = "{content_png.name}"
+layers = ["conv3"]
+[[objectives]]
+type = "style"
+image = "{style_png.name}"
+layers = ["conv3", "conv5"]
+weight = 5.0
+[optimizer]
+type = "adam"
+lr = 0.05
+steps = 4
+""")
+    out = tmp_path / "out"
+    main(["run", str(preset), "--out", str(out), "--quiet"])
+    (folder,) = out.iterdir()
+    svg = (folder / "final.svg").read_text()
+    assert svg.count("<path") >= 12
+    record = json.loads((folder / "run.json").read_text())
+    key = next(k for k in record["objective"]["start"]["terms"] if k.startswith("style"))
+    assert -record["objective"]["end"]["terms"][key] < -record["objective"]["start"]["terms"][key]
