@@ -42,4 +42,4 @@ def test_image_command_reports_the_cosine(run_cli, tmp_path):
     assert code == 0, err
     assert "cosine to B − A + C" in out
     (record,) = [json.loads(p.read_text()) for p in tmp_path.glob("*/run.json")]
-    assert record["config"]["generator"]["path"] == paths[2]
+    assert [record["config"]["objectives"][0][k] for k in "abc"] == paths
