@@ -27,7 +27,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/bench-dream"))
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "images"
-CLASSES = ["goldfish", "flamingo", "monarch", "pizza", "lighthouse"]
+CLASSES = os.environ.get("BENCH_CLASSES", "goldfish,flamingo,monarch,pizza,lighthouse").split(",")
 
 
 def _run(preset: str, overrides: list[str], out: Path):
@@ -52,6 +52,16 @@ def _mean_activation(image: torch.Tensor, layer: str) -> tuple[str, float]:
     return exact, float(lite0.perceive(image, [exact])[exact].mean())
 
 
+@torch.no_grad()
+def _mean_square(image: torch.Tensor, layer: str) -> float:
+    """The layer's response as DeepDream's l2 objective sees it (block outputs are signed, so the plain mean is not)."""
+    from apophenic.component import BuildContext
+    from apophenic.plugins.core.perceivers import EfficientNetLite0Config
+
+    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext())
+    return float(lite0.perceive(image, [layer])[layer].pow(2).mean())
+
+
 def layers() -> None:
     from apophenic.output import save_png
     from apophenic.plugins.dream.photo import load_photo
@@ -69,9 +79,8 @@ def layers() -> None:
               f"l2 objective {objective['start']['total']:.3f} -> {objective['end']['total']:.3f}; {seconds:.1f} s")
         for other in ("shallow", "deep"):
             if other != layer:
-                o_exact, o_before = _mean_activation(original, other)
-                _, o_after = _mean_activation(result.images, other)
-                print(f"  (same image, other layer {other} = {o_exact}: {o_before:.4f} -> {o_after:.4f}, x{o_after / o_before:.2f})")
+                o_before, o_after = _mean_square(original, other), _mean_square(result.images, other)
+                print(f"  (same image, other layer {other}: mean square {o_before:.2f} -> {o_after:.2f}, x{o_after / o_before:.2f})")
         row.append(result.images)
     DOCS.mkdir(parents=True, exist_ok=True)
     gap = torch.ones(1, 3, original.shape[-2], 8)
@@ -134,8 +143,11 @@ def _child(args: list[str]) -> tuple[float, float, str]:
 
 
 def size() -> None:
-    steps_big = os.environ.get("BENCH_BIG_STEPS", "20")
+    steps_big = os.environ.get("BENCH_BIG_STEPS", "4")
+    only = os.environ.get("BENCH_SIZES", "1024x1024,4000x3000").split(",")
     for label, (w, h), steps in (("1024x1024", (1024, 1024), "80"), ("4000x3000", (4000, 3000), steps_big)):
+        if label not in only:
+            continue
         photo = _photo(WORK / f"coffee-{w}x{h}.png", (w, h))
         out = WORK / f"size-{label}"
         seconds, peak, text = _child(["dream", str(photo), "--layer", "deep", "--steps", steps, "--out", str(out), "--quiet"])
