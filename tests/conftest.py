@@ -55,9 +55,12 @@ steps = 4
     return path
 
 
-def files_under(folder: Path) -> list[Path]:
-    """Every file below ``folder`` (for 'nothing was written' checks)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+@pytest.fixture
+def files_under():
+    """``files_under(folder)``: every file below a folder (for 'nothing was written' checks)."""
+    from apophenic_test_support import files_under
+
+    return files_under
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from apophenic.batch import run_batch
 from apophenic.batch.journal import Journal, is_complete
 from apophenic.errors import ApophenicError
-from conftest import write_tiny
+from batch_support import write_tiny
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
 

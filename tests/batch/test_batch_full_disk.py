@@ -10,7 +10,7 @@ import pytest
 from apophenic.batch import run_batch
 from apophenic.batch.journal import is_complete
 from apophenic.errors import ApophenicError
-from conftest import write_tiny
+from batch_support import write_tiny
 
 MANIFEST = """\
 [[grid]]

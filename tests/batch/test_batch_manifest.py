@@ -10,7 +10,7 @@ from apophenic.batch.manifest import load_manifest, parse_manifest
 from apophenic.batch.plan import cells, plan
 from apophenic.errors import ApophenicError
 from apophenic.registry import get_registry
-from conftest import write_tiny
+from batch_support import write_tiny
 
 
 def test_grid_expands_into_every_combination(tmp_path: Path) -> None:

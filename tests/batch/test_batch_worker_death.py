@@ -15,7 +15,7 @@ from apophenic.batch.manifest import load_manifest
 from apophenic.batch.plan import plan
 from apophenic.batch.runner import _task
 from apophenic.registry import get_registry
-from conftest import write_tiny
+from batch_support import write_tiny
 
 
 @pytest.mark.slow

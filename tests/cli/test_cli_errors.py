@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apophenic.cli import main
-from conftest import files_under
 
 
 def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
@@ -48,7 +47,7 @@ def _one_line_error(err: str) -> str:
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='channel', layer='stem', channel=99}"], "channels 0..31"),
     ],
 )
-def test_bad_input(tmp_path, capsys, make, expected):
+def test_bad_input(tmp_path, capsys, make, expected, files_under):
     out_dir = tmp_path / "results"
     args = make(tmp_path)
     if "--out" not in args:

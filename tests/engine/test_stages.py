@@ -12,7 +12,6 @@ from apophenic.errors import ApophenicError, ConfigError
 from apophenic.output import read_recipe
 from apophenic.preset_loader import load, load_data
 from apophenic.registry import load as load_registry
-from conftest import files_under
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -130,7 +129,7 @@ variants = [{ name = "tick", set = { "objectives[0].target" = "tick" } }, { name
         ('preset = "tiny.toml"\ninit = "sideways"', "expected 'previous', 'image' or 'none'"),
     ],
 )
-def test_bad_stage_fails_before_anything_runs(tmp_path, tiny_preset, stage2, message):
+def test_bad_stage_fails_before_anything_runs(tmp_path, tiny_preset, stage2, message, files_under):
     pipe = _write(tmp_path, "bad.toml", f'[[stages]]\npreset = "tiny.toml"\n[[stages]]\n{stage2}\n')
     data, source = load_data(str(pipe))
     before = files_under(tmp_path)

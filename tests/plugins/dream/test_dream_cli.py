@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from apophenic.cli import main
-from conftest import files_under
+from apophenic_test_support import files_under
 
 
 def run_cli(args, capsys):

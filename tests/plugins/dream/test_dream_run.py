@@ -13,7 +13,7 @@ from apophenic.plugins.dream.photo import load_photo
 from apophenic.preset_loader import load_data
 from apophenic.registry import get_registry
 from apophenic.run import execute
-from conftest import files_under
+from apophenic_test_support import files_under
 
 
 def _config(overrides, preset="dream-shallow"):

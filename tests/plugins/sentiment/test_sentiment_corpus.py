@@ -5,7 +5,7 @@ import pytest
 
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.corpus import binary_labels, read_documents, split
-from conftest import SHARED
+from sentiment_support import SHARED
 
 
 def test_reads_csv_with_header_and_labels(imdb_small):

@@ -7,7 +7,7 @@ from PIL import Image
 from apophenic.plugins.sentiment import checkpoint
 from apophenic.plugins.sentiment.generate import sample
 from apophenic.plugins.sentiment.steering import SHIPPED, resolve_clamp
-from conftest import run_cli
+from sentiment_support import run_cli
 
 
 def test_same_seed_same_text_other_seed_other_text(tiny_model):

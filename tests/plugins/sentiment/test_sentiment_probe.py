@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from apophenic.plugins.sentiment.probe import fit, fit_threshold
-from conftest import run_cli
+from sentiment_support import run_cli
 
 
 def test_threshold_separates_and_knows_direction():

@@ -6,7 +6,7 @@ import torch
 from apophenic.plugins.sentiment import checkpoint, presets
 from apophenic.plugins.sentiment.configs import TrainConfig
 from apophenic.plugins.sentiment.training import train
-from conftest import run_cli, write_train_preset
+from sentiment_support import run_cli, write_train_preset
 
 
 def test_training_lowers_held_out_bits_per_char(tmp_path, imdb_small):
