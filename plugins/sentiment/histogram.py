@@ -9,7 +9,8 @@ from apophenic.plugins.sentiment.card import encode_png, typeface
 
 
 def histogram_png(values: np.ndarray, labels: np.ndarray, class_names: list[str], title: str,
-                  threshold: float | None = None, bins: int = 40, width: int = 900, height: int = 520) -> bytes:
+                  threshold: float | None = None, bins: int = 40, width: int = 900, height: int = 520,
+                  xlabel: str = "unit value (cell state after the last character)") -> bytes:
     """Overlaid histograms of one unit's values for the two classes (negative red, positive green)."""
     lo, hi = float(values.min()), float(values.max())
     if hi <= lo:
@@ -43,7 +44,7 @@ def histogram_png(values: np.ndarray, labels: np.ndarray, class_names: list[str]
         label = f"{lo + frac * (hi - lo):.2f}"
         canvas.drawString(label, x - small.measureText(label) / 2, top + ph + 24, small, paint)
     canvas.drawString(f"{peak}", left - 8 - small.measureText(f"{peak}"), top + 10, small, paint)
-    canvas.drawString("unit value (cell state after the last character)", left + pw / 2 - 170, height - 15, small, paint)
+    canvas.drawString(xlabel, left + pw / 2 - small.measureText(xlabel) / 2, height - 15, small, paint)
     if threshold is not None and lo <= threshold <= hi:
         x = left + (threshold - lo) / (hi - lo) * pw
         paint.setColor(skia.Color(60, 60, 60))

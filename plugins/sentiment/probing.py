@@ -104,9 +104,10 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
         unit = result.single.unit
         values_test = feats[te, unit]
         figures[f"histogram-{name}.png"] = histogram_png(
-            values_test, y[te], classes,
+            values_test, y[te], [f"negative ({classes[0]})", f"positive ({classes[1]})"],
             f"{name}: unit {unit} on held-out reviews (threshold acc {result.single_test_accuracy:.1%})",
-            result.single.threshold)
+            result.single.threshold,
+            xlabel="unit value (cell state " + ("averaged over the review)" if config.features == "mean" else "after the last character)"))
         # The trace: a held-out review read by the model, shortest among those it classifies right.
         lengths = np.array([len(docs.texts[i]) for i in te])
         order = te[np.argsort(lengths)]
@@ -117,7 +118,8 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
         spread = float(np.percentile(np.abs(feats[tr, unit] - result.single.threshold), 95)) or 1.0
         scale = card.Scale(result.single.threshold, spread, result.single.sign)
         cc = CardConfig(width=1100, font_size=22, margin=50)
-        title = f"{name}: unit {unit} while reading a held-out {classes[y[pick]]} review"
+        kind = "positive" if y[pick] == 1 else "negative"
+        title = f"{name}: unit {unit} while reading a held-out {kind} review (label {classes[y[pick]]!r})"
         figures[f"trace-{name}.png"] = card.render(text_chars, char_values, scale, cc, title,
                                                    footer="green: the unit reads positive, red: negative")
         figures[f"trace-{name}.html"] = card.trace_html(text_chars, char_values, scale, cc, title)
