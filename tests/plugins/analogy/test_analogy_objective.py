@@ -78,3 +78,12 @@ def test_bad_targets(tmp_path, objective, message):
         execute(config, tmp_path / "runs", source, progress=False)
     assert "\n" not in str(info.value)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize("name", ["analogy-image", "analogy-strokes"])
+def test_shipped_presets_validate_and_find_their_images(name):
+    config, source = load(name)
+    objective = next(o for o in config.objectives if o.type == "embedding")
+    for key in "abc":
+        path = Path(source).parent / getattr(objective, key)
+        assert path.is_file(), path
