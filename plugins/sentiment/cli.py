@@ -168,7 +168,7 @@ def _sample(config, model: Optional[Path], unit_file: Optional[Path]):
     info = read_unit(unit_file) if unit_file is not None else None
     clamp = resolve_clamp(loaded, config.sentiment, config.unit, config.strength, info)
     texts = sample(loaded.model, config.prime, config.length, config.temperature, config.top_k, clamp,
-                   config.samples, config.seed, dev)
+                   config.samples, config.seed, dev, printable=config.printable)
     return loaded, info, clamp, texts
 
 

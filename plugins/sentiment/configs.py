@@ -96,6 +96,7 @@ class GenerateConfig(Strict):
     temperature: float = Field(0.8, gt=0, description="Softmax temperature: lower is safer, higher is wilder.")
     top_k: int = Field(0, ge=0, le=256, description="Sample only among the k most likely bytes (0: all).")
     samples: int = Field(1, ge=1, le=10000, description="How many reviews to write.")
+    printable: bool = Field(True, description="Sample only printable ASCII and newlines (no control bytes or broken UTF-8).")
     seed: int = Field(0, description="Seed; the same seed, model and settings reproduce the text.")
     device: str = Field("cpu", description="'auto', 'cpu', 'cuda' or 'cuda:N'.")
 

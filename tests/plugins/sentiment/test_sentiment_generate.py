@@ -26,9 +26,9 @@ def test_top_k_one_is_greedy(tiny_model):
 
 def test_clamped_sampling_holds_the_unit(tiny_model):
     model = checkpoint.load(tiny_model).model
-    free = sample(model, length=40, seed=1)
-    clamped = sample(model, length=40, seed=1, clamp=(3, 5.0))
-    assert free != clamped
+    free = sample(model, length=40, seed=1, samples=3, stop_at_end=False)
+    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, clamp=(3, 5.0))
+    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, clamp=(3, -5.0))
 
 
 def test_unit_out_of_range_is_exit_2_and_writes_nothing(tmp_path, tiny_model, capsys):
@@ -77,3 +77,9 @@ def test_card_is_a_png_of_the_configured_width(tmp_path):
     assert image.size[0] == 640 and image.size[1] > 100
     colours = {c for _, c in image.convert("RGB").getcolors(1 << 20)}
     assert len(colours) > 20  # coloured text on the background, not a blank card
+
+
+def test_printable_sampling_writes_only_ascii_text(tiny_model):
+    model = checkpoint.load(tiny_model).model  # barely trained: raw sampling emits any byte
+    text = "".join(sample(model, length=200, seed=0, samples=3, stop_at_end=False))
+    assert all(ch == "\n" or 32 <= ord(ch) < 127 for ch in text)
