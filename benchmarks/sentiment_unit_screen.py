@@ -16,12 +16,11 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch  # noqa: E402
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
-
-from apophenic.plugins.sentiment import checkpoint  # noqa: E402
-from apophenic.plugins.sentiment.generate import sample  # noqa: E402
-from apophenic.plugins.sentiment.steering import default_model  # noqa: E402
+import torch
+from apophenic.plugins.sentiment import checkpoint
+from apophenic.plugins.sentiment.generate import sample
+from apophenic.plugins.sentiment.steering import default_model
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 def main() -> None:
@@ -39,7 +38,9 @@ def main() -> None:
     vader = SentimentIntensityAnalyzer()
     units: list[int] = []
     for path in args.probes:
-        for r in json.load(open(path))["sets"].values():
+        with open(path) as f:
+            sets = json.load(f)["sets"]
+        for r in sets.values():
             for u in r["top_units"][: args.per_set] + [r["best_single_unit"]]:
                 if u not in units:
                     units.append(u)

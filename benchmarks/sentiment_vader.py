@@ -17,12 +17,11 @@ import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch  # noqa: E402
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
-
-from apophenic.plugins.sentiment import checkpoint  # noqa: E402
-from apophenic.plugins.sentiment.generate import sample  # noqa: E402
-from apophenic.plugins.sentiment.steering import default_model, read_unit, resolve_clamp  # noqa: E402
+import torch
+from apophenic.plugins.sentiment import checkpoint
+from apophenic.plugins.sentiment.generate import sample
+from apophenic.plugins.sentiment.steering import default_model, read_unit, resolve_clamp
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 def main() -> None:

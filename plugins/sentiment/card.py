@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import skia
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.configs import CardConfig
 

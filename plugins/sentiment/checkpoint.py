@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.model import CELLS, ByteLM, ModelSpec
 
@@ -66,9 +65,10 @@ def read_payload(path: Path) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" notes on foreign files
             payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # the weights-only unpickler fails in many ways on foreign files
+    except Exception as exc:  # noqa: BLE001 - the weights-only unpickler fails in many ways on foreign files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ApophenicError(f"{path}: not a weights-only checkpoint (torch.load with weights_only=True refused it: {first[:160]})") from None
+        raise ApophenicError(f"{path}: not a weights-only checkpoint (torch.load with weights_only=True refused it: "
+                             f"{type(exc).__name__}: {first[:160]})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ApophenicError(f"{path}: not an apophenic sentiment checkpoint (no format tag {FORMAT!r}); train one with: apophenic sentiment train")
     if payload.get("version") != VERSION:
@@ -90,7 +90,7 @@ def load(path: Path, device: torch.device | str = "cpu") -> Checkpoint:
     state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
     try:
         model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
+    except RuntimeError:
         missing = sorted(set(model.state_dict()) - set(state))
         extra = sorted(set(state) - set(model.state_dict()))
         detail = (f"missing {missing[:3]}" if missing else "") + (f" unexpected {extra[:3]}" if extra else "")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-
 from apophenic.errors import ApophenicError
 
 app = typer.Typer(
@@ -54,19 +52,24 @@ def presets_command() -> None:
 def train_command(
     preset: str = typer.Option("sentiment-train", "--preset", "-p", help=PRESET_HELP),
     out: Path = typer.Option(Path("runs/sentiment-lm"), "--out", "-o", help="Folder for checkpoints and the log; an existing checkpoint there is resumed."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    steps: Optional[int] = typer.Option(None, help="Optimizer updates in total (overrides the preset)."),
-    seed: Optional[int] = typer.Option(None, help="Seed for weights and data order."),
-    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
+    sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    steps: int | None = typer.Option(None, help="Optimizer updates in total (overrides the preset)."),
+    seed: int | None = typer.Option(None, help="Seed for weights and data order."),
+    device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
     fresh: bool = typer.Option(False, "--fresh", help="Start over even if --out holds a checkpoint."),
 ) -> None:
     """Train a byte-level LSTM / mLSTM language model on reviews (resumes after a kill)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from apophenic.plugins.sentiment import presets
     from apophenic.plugins.sentiment.configs import TrainConfig
     from apophenic.plugins.sentiment.training import train
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     config, path = presets.load(TrainConfig, preset, _overrides(sets, steps=steps, seed=seed, device=device))
     base = presets.data_base(config.data_root, path)
@@ -108,22 +111,21 @@ def _model_path(model: Path | None) -> Path:
 
 @app.command("probe")
 def probe_command(
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Checkpoint to probe (default: the shipped model)."),
+    model: Path | None = typer.Option(None, "--model", "-m", help="Checkpoint to probe (default: the shipped model)."),
     preset: str = typer.Option("sentiment-probe", "--preset", "-p", help=PRESET_HELP),
     out: Path = typer.Option(Path("runs/sentiment-probe"), "--out", "-o", help="Folder for probe.json, unit.json and the figures."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    seed: Optional[int] = typer.Option(None, help="Seed for the logistic regression."),
-    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
+    sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    seed: int | None = typer.Option(None, help="Seed for the logistic regression."),
+    device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
 ) -> None:
     """Find the sentiment unit: an L1 logistic probe on the model's cell states, scored on held-out reviews."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
     from apophenic.plugins.sentiment import presets
     from apophenic.plugins.sentiment.configs import ProbeConfig
     from apophenic.plugins.sentiment.device import pick_device, set_threads
     from apophenic.plugins.sentiment.probing import run_probe
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
 
     config, path = presets.load(ProbeConfig, preset, _overrides(sets, seed=seed, device=device))
     set_threads(config.threads)
@@ -149,7 +151,7 @@ def probe_command(
     typer.echo(f"wrote {out}/probe.json, unit.json and figures")
 
 
-def _generate_config(preset: Optional[str], sets, **flags):
+def _generate_config(preset: str | None, sets, **flags):
     from apophenic.plugins.sentiment import presets
     from apophenic.plugins.sentiment.configs import GenerateConfig
 
@@ -157,7 +159,7 @@ def _generate_config(preset: Optional[str], sets, **flags):
     return config
 
 
-def _sample(config, model: Optional[Path], unit_file: Optional[Path]):
+def _sample(config, model: Path | None, unit_file: Path | None):
     from apophenic.plugins.sentiment import checkpoint
     from apophenic.plugins.sentiment.device import pick_device
     from apophenic.plugins.sentiment.generate import sample
@@ -174,21 +176,21 @@ def _sample(config, model: Optional[Path], unit_file: Optional[Path]):
 
 @app.command("generate")
 def generate_command(
-    sentiment: Optional[str] = typer.Option(None, "--sentiment", "-s", help="positive, negative, a number to clamp the unit to, or none (free sampling). Default: the preset's (positive)."),
-    unit: Optional[int] = typer.Option(None, "--unit", help="Cell unit to clamp (default: the model's sentiment unit)."),
-    strength: Optional[float] = typer.Option(None, help="Multiplier on the stored positive/negative clamp values."),
-    prime: Optional[str] = typer.Option(None, help="Text the review starts with."),
-    length: Optional[int] = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="Sample among the k most likely bytes (0: all)."),
-    samples: Optional[int] = typer.Option(None, help="How many reviews."),
-    seed: Optional[int] = typer.Option(None, help="Seed; the same seed reproduces the text."),
-    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
-    unit_file: Optional[Path] = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe` (default: the unit stored in the checkpoint)."),
+    sentiment: str | None = typer.Option(None, "--sentiment", "-s", help="positive, negative, a number to clamp the unit to, or none (free sampling). Default: the preset's (positive)."),
+    unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp (default: the model's sentiment unit)."),
+    strength: float | None = typer.Option(None, help="Multiplier on the stored positive/negative clamp values."),
+    prime: str | None = typer.Option(None, help="Text the review starts with."),
+    length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
+    temperature: float | None = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Sample among the k most likely bytes (0: all)."),
+    samples: int | None = typer.Option(None, help="How many reviews."),
+    seed: int | None = typer.Option(None, help="Seed; the same seed reproduces the text."),
+    device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N."),
+    model: Path | None = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
+    unit_file: Path | None = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe` (default: the unit stored in the checkpoint)."),
     preset: str = typer.Option("sentiment-generate", "--preset", "-p", help=PRESET_HELP),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the reviews as JSON lines to this file."),
+    sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Also write the reviews as JSON lines to this file."),
 ) -> None:
     """Sample reviews from the model, with the sentiment unit (or any unit) clamped."""
     import json
@@ -211,17 +213,17 @@ def generate_command(
 @app.command("card")
 def card_command(
     out: Path = typer.Option(Path("sentiment-card.png"), "--out", "-o", help="PNG file to write."),
-    text: Optional[str] = typer.Option(None, "--text", help="Typeset this text instead of generating a review."),
-    sentiment: Optional[str] = typer.Option("positive", "--sentiment", "-s", help="positive, negative, a number, or 'none'."),
-    unit: Optional[int] = typer.Option(None, "--unit", help="Cell unit to clamp and colour by (default: the sentiment unit)."),
-    prime: Optional[str] = typer.Option(None, help="Text the review starts with."),
-    length: Optional[int] = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
-    seed: Optional[int] = typer.Option(None, help="Seed; the same seed reproduces the card."),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
-    unit_file: Optional[Path] = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`."),
+    text: str | None = typer.Option(None, "--text", help="Typeset this text instead of generating a review."),
+    sentiment: str | None = typer.Option("positive", "--sentiment", "-s", help="positive, negative, a number, or 'none'."),
+    unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp and colour by (default: the sentiment unit)."),
+    prime: str | None = typer.Option(None, help="Text the review starts with."),
+    length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
+    temperature: float | None = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
+    seed: int | None = typer.Option(None, help="Seed; the same seed reproduces the card."),
+    model: Path | None = typer.Option(None, "--model", "-m", help="Checkpoint (default: the shipped model)."),
+    unit_file: Path | None = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`."),
     preset: str = typer.Option("sentiment-card", "--preset", "-p", help="Card preset (name or TOML path)."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help="Override a card setting, e.g. --set width=800."),
+    sets: list[str] | None = typer.Option(None, "--set", help="Override a card setting, e.g. --set width=800."),
 ) -> None:
     """A review typeset as a PNG card, each character coloured by the sentiment unit as the model reads it."""
     from apophenic.plugins.sentiment import card, checkpoint, presets
@@ -276,7 +278,7 @@ def card_command(
 def export_command(
     model: Path = typer.Argument(..., help="A training checkpoint (last.pt or model.pt)."),
     out: Path = typer.Option(..., "--out", "-o", help="The checkpoint to write."),
-    unit_file: Optional[Path] = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`, stored inside."),
+    unit_file: Path | None = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`, stored inside."),
     half: bool = typer.Option(True, "--half/--full", help="Store float16 weights (half the size)."),
 ) -> None:
     """Write a small inference checkpoint (no optimizer state), with the found unit inside."""

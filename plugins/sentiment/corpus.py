@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from apophenic.errors import ApophenicError
 
 FORMATS = ("text", "csv", "tsv", "jsonl")

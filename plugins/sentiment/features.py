@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
 from apophenic.plugins.sentiment.corpus import encode
 from apophenic.plugins.sentiment.model import ByteLM
 from apophenic.plugins.sentiment.training import DOC_START

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.corpus import decode, encode
 from apophenic.plugins.sentiment.model import ByteLM, Clamp

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import skia
-
 from apophenic.plugins.sentiment.card import encode_png, typeface
 
 

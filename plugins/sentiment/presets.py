@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from apophenic.errors import ApophenicError, unknown_name
 from apophenic.presets import apply_override, read_toml
+from pydantic import BaseModel, ValidationError
 
 PRESET_DIR = Path(__file__).parent / "presets"
 M = TypeVar("M", bound=BaseModel)

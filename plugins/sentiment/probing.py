@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment import card, checkpoint
 from apophenic.plugins.sentiment.configs import CardConfig, ProbeConfig
@@ -85,7 +84,7 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
         else:
             done = [0]
 
-            def tick(n: int, name=name, total=len(tr) + len(te)) -> None:
+            def tick(n: int, name=name, total=len(tr) + len(te), done=done) -> None:
                 done[0] += n
                 if progress:
                     progress(name, done[0], total)
@@ -97,7 +96,7 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
             cache_dir.mkdir(parents=True, exist_ok=True)
             np.save(cached.with_suffix(".tmp.npy"), feats)
             os.replace(cached.with_suffix(".tmp.npy"), cached)
-        result, clf = fit(feats[tr], y[tr], feats[te], y[te], config.cs, config.unit_choice, config.seed)
+        result, _ = fit(feats[tr], y[tr], feats[te], y[te], config.cs, config.unit_choice, config.seed)
         entry = result.to_dict()
         entry.update(classes=classes, documents=len(docs.texts), source=docs.source)
         report["sets"][name] = entry

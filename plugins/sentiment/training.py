@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment import checkpoint as ckpt
 from apophenic.plugins.sentiment.configs import CorpusSource, TrainConfig

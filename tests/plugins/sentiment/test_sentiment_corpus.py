@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.corpus import binary_labels, read_documents, split
 from sentiment_support import SHARED
@@ -73,6 +72,6 @@ def test_split_is_disjoint_complete_and_seeded():
     tr, te = split(100, 0.2, seed=3)
     assert len(te) == 20 and len(tr) == 80
     assert set(tr) | set(te) == set(range(100)) and not set(tr) & set(te)
-    tr2, te2 = split(100, 0.2, seed=3)
+    _, te2 = split(100, 0.2, seed=3)
     assert np.array_equal(te, te2)
     assert not np.array_equal(te, split(100, 0.2, seed=4)[1])

@@ -2,11 +2,10 @@ import json
 
 import pytest
 import torch
-from PIL import Image
-
 from apophenic.plugins.sentiment import checkpoint
 from apophenic.plugins.sentiment.generate import sample
 from apophenic.plugins.sentiment.steering import SHIPPED, resolve_clamp
+from PIL import Image
 from sentiment_support import run_cli
 
 

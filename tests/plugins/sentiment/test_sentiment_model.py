@@ -2,7 +2,6 @@ import pickle
 
 import pytest
 import torch
-
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment import checkpoint
 from apophenic.plugins.sentiment.model import ByteLM, ModelSpec

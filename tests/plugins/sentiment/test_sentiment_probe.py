@@ -2,9 +2,8 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from apophenic.plugins.sentiment.probe import fit, fit_threshold
+from PIL import Image
 from sentiment_support import run_cli
 
 

@@ -2,7 +2,6 @@ import json
 
 import pytest
 import torch
-
 from apophenic.plugins.sentiment import checkpoint, presets
 from apophenic.plugins.sentiment.configs import TrainConfig
 from apophenic.plugins.sentiment.training import train
@@ -62,7 +61,11 @@ def test_resume_refuses_a_different_model(tmp_path, imdb_small):
 
 
 def test_every_shipped_preset_validates():
-    from apophenic.plugins.sentiment.configs import CardConfig, GenerateConfig, ProbeConfig
+    from apophenic.plugins.sentiment.configs import (
+        CardConfig,
+        GenerateConfig,
+        ProbeConfig,
+    )
 
     kinds = {"train": TrainConfig, "probe": ProbeConfig, "generate": GenerateConfig, "card": CardConfig}
     names = presets.available("sentiment-")
