@@ -82,3 +82,18 @@ def test_printable_sampling_writes_only_ascii_text(tiny_model):
     model = checkpoint.load(tiny_model).model  # barely trained: raw sampling emits any byte
     text = "".join(sample(model, length=200, seed=0, samples=3, stop_at_end=False))
     assert all(ch == "\n" or 32 <= ord(ch) < 127 for ch in text)
+
+
+@shipped
+@pytest.mark.slow
+def test_positive_clamp_raises_the_vader_positive_share():
+    """The documented measurement (docs/sentiment.md): 100 samples, seed 0."""
+    vader = pytest.importorskip("vaderSentiment.vaderSentiment").SentimentIntensityAnalyzer()
+    loaded = checkpoint.load(SHIPPED)
+
+    def share_positive(sentiment):
+        clamp = resolve_clamp(loaded, sentiment, None, 1.0)
+        texts = sample(loaded.model, "", 300, 0.8, 0, clamp, 100, 0)
+        return sum(vader.polarity_scores(t)["compound"] > 0.05 for t in texts) / len(texts)
+
+    assert share_positive("positive") >= share_positive(None) + 0.05
