@@ -54,7 +54,9 @@ def render_skia(source: StrokeScene | str | bytes, size: int | tuple[int, int] |
 
     text, scene = _svg_of(source, index)
     h, w = print_shape(scene, size)
-    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream(text.encode("utf-8")))
+    # copyData=True: without it skia keeps a pointer into the bytes object, which Python may
+    # free before parsing -- an intermittent "could not read" that only shows in long runs.
+    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream(text.encode("utf-8"), True))
     if dom is None:  # pragma: no cover - our own SVG always parses
         raise ApophenicError("skia could not read the SVG")
     surface = skia.Surface.MakeRaster(skia.ImageInfo.Make(w, h, skia.kRGBA_8888_ColorType, skia.kPremul_AlphaType))
