@@ -1,7 +1,7 @@
 """The `dream` plugin: DeepDream on photos and activation maximization from noise.
 
 Registers the `photo` generator, the `deepdream` optimizer (octaves, jitter,
-normalized gradient steps, tiled gradients), the `diversity` objective, the
+normalized gradient steps, tiled gradients), the `diversity` and `unit` objectives, the
 presets `dream-shallow`, `dream-deep`, `visualize-channel`, `visualize-class`,
 and the `apophenic dream PHOTO` command.
 """
@@ -32,8 +32,10 @@ def register_optimizers(register):
 @hookimpl
 def register_objectives(register):
     from apophenic.plugins.dream.diversity import DiversityConfig
+    from apophenic.plugins.dream.unit import UnitConfig
 
     register(DiversityConfig)
+    register(UnitConfig)
 
 
 @hookimpl

@@ -43,3 +43,20 @@ def test_dream_objectives_drive_the_strokes_generator(tmp_path):
     record = json.loads((result.folder / "run.json").read_text())
     assert record["objective"]["end"]["total"] > record["objective"]["start"]["total"]
     assert (result.folder / "final.svg").exists()
+
+
+def test_unit_objective_raises_one_neuron_from_noise(tmp_path):
+    overrides = ["size=48", "optimizer.steps=4", "generator.batch=1", "objectives=[]",
+                 'objectives[0]={type="unit", layer="mid", channel=3}']
+    result = _run("visualize-channel", overrides, tmp_path)
+    objective = result.record["objective"]
+    assert objective["description"] == "unit mid:3@0.5,0.5"
+    assert objective["end"]["total"] > objective["start"]["total"]
+
+
+def test_unit_out_of_range_is_a_config_error(tmp_path):
+    from apophenic.errors import ApophenicError
+
+    overrides = ["size=48", "optimizer.steps=1", "objectives=[]", 'objectives[0]={type="unit", layer="deep", channel=112}']
+    with pytest.raises(ApophenicError, match=r"layer 'deep' has channels 0..111 \(got 112\)"):
+        _run("visualize-channel", overrides, tmp_path)
