@@ -14,12 +14,11 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field, model_validator
-
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.optimizer import Optimizer, OptimizerConfig
 from apophenic.plugins.dream.photo import PhotoImage
 from apophenic.plugins.dream.tiles import fits_in_tile, receptive_field, tiled_gradient
+from pydantic import Field, model_validator
 
 MIN_OCTAVE_SIDE = 32
 """Octaves whose shorter side would fall below this are skipped (their steps go to the others)."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-from pydantic import Field
-
 from apophenic.objective import Objective, ObjectiveConfig
 from apophenic.plugins.core.objectives import _check_layer, _targets
+from pydantic import Field
 
 
 def gram_similarity(features: torch.Tensor, images: int | None = None) -> torch.Tensor:

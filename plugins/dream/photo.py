@@ -7,12 +7,11 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
-from torch import nn
-
 from apophenic.errors import ApophenicError, unknown_name
 from apophenic.generator import Generator, GeneratorConfig
 from apophenic.plugins.core.images import read_image
+from pydantic import Field
+from torch import nn
 
 SAMPLE_PREFIX = "skimage:"
 """``skimage:NAME`` names a sample photo bundled in scikit-image's wheel (no download)."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from apophenic.errors import ConfigError
 from apophenic.objective import Objective, ObjectiveConfig
 from apophenic.plugins.core.objectives import _check_layer, _targets
+from pydantic import Field
 
 
 class UnitConfig(ObjectiveConfig):

@@ -3,10 +3,9 @@
 import json
 
 import pytest
-from PIL import Image
-
 from apophenic.cli import main
 from apophenic_test_support import files_under
+from PIL import Image
 
 
 def run_cli(args, capsys):

@@ -1,7 +1,6 @@
 """The `diversity` objective: identical images score lowest, copies of one image are not compared."""
 
 import torch
-
 from apophenic.plugins.dream.diversity import gram_similarity
 
 

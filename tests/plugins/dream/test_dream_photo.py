@@ -2,11 +2,10 @@
 
 import pytest
 import torch
-from PIL import Image
-
 from apophenic.component import BuildContext
 from apophenic.errors import ApophenicError
 from apophenic.plugins.dream.photo import PhotoConfig, sample_photo
+from PIL import Image
 
 
 def test_skimage_sample_and_file_give_the_same_pixels(tmp_path):

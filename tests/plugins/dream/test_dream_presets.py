@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from apophenic.config import validate
 from apophenic.preset_loader import load_data
 from apophenic.registry import get_registry

@@ -4,7 +4,6 @@ import json
 
 import pytest
 import torch
-
 from apophenic.config import validate
 from apophenic.errors import ApophenicError
 from apophenic.output import read_recipe

@@ -2,10 +2,14 @@
 
 import pytest
 import torch
-
 from apophenic.component import BuildContext
 from apophenic.plugins.core.perceivers import EfficientNetLite0Config, RandomCNNConfig
-from apophenic.plugins.dream.tiles import fits_in_tile, receptive_field, tiled_gradient, windows
+from apophenic.plugins.dream.tiles import (
+    fits_in_tile,
+    receptive_field,
+    tiled_gradient,
+    windows,
+)
 
 
 @pytest.mark.parametrize(("h", "w", "tile", "overlap", "offset"), [(50, 70, 24, 4, (0, 0)), (50, 70, 24, 4, (7, 13)),
