@@ -67,7 +67,10 @@ def main() -> None:
                 rows.append((name, plugin, description, None, SKIP[name], None, ""))
                 continue
             if args.quick and stages.is_pipeline(data):
-                rows.append((name, plugin, description, None, "a full multi-stage run; not rebuilt with --quick", None, ""))
+                full = HERE.parent / "images" / f"pipeline-{name}.png"  # from a full run, kept in docs/images
+                image = f"../images/{full.name}" if full.exists() else None
+                rows.append((name, plugin, description, image, "a full multi-stage run (picture from `apophenic run "
+                             f"{name}`); not rebuilt with --quick", None, ""))
                 continue
             print(f"building {name} ...", flush=True)
             try:
@@ -90,7 +93,7 @@ def main() -> None:
     ]
     for name, plugin, description, image, command, seconds, score in rows:
         picture = f"![{name}]({image})" if image else "—"
-        made = f"`{command}`" + (f" ({seconds:.0f} s)" if seconds else "") if image else command
+        made = f"`{command}`" + (f" ({seconds:.0f} s)" if seconds else "") if seconds else command
         lines.append(f"| `{name}` | {plugin} | {description} | {picture} | {made} | {score or '—'} |")
     (HERE / "presets.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'presets.md'}")
