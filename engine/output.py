@@ -90,7 +90,7 @@ def staged_folder(final: Path) -> Iterator[Path]:
     """
     parent = final.parent
     for stale in parent.glob(f".tmp-{final.name}-*"):
-        if not _alive(stale.name.rsplit("-", 1)[-1]):
+        if not owner_alive(stale.name.rsplit("-", 1)[-1]):
             shutil.rmtree(stale, ignore_errors=True)
     tmp = parent / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -109,7 +109,8 @@ def staged_folder(final: Path) -> Iterator[Path]:
         os.replace(tmp, final)
 
 
-def _alive(pid: str) -> bool:
+def owner_alive(pid: str) -> bool:
+    """Whether the process that left a ``.tmp-<name>-<pid>`` folder still runs (our own pid counts as gone)."""
     try:
         os.kill(int(pid), 0)
     except (ValueError, ProcessLookupError):

@@ -300,7 +300,7 @@ def execute(
 
 def _progress(enabled: bool, steps: int):
     if not enabled:
-        return _Null()
+        return NoProgress()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
@@ -314,8 +314,8 @@ def _progress(enabled: bool, steps: int):
     )
 
 
-class _Null:
-    """Stands in for a progress bar when progress is off."""
+class NoProgress:
+    """Stands in for a rich progress bar when progress is off (falsy, a no-op context manager)."""
 
     def __bool__(self) -> bool:
         return False

@@ -21,7 +21,7 @@ from typing import Any
 
 from apophenic.batch.plan import Planned
 from apophenic.errors import ApophenicError
-from apophenic.output import write_json
+from apophenic.output import owner_alive, write_json
 
 JOURNAL = "batch.json"
 LOCK = ".batch.lock"
@@ -185,17 +185,9 @@ def clean_leftovers(out: Path) -> list[Path]:
     removed = []
     for path in list(out.glob(".tmp-*")) + list(out.glob(".old-*")):
         pid = path.name.rsplit("-", 1)[-1]
-        if path.is_dir() and not _alive(pid):
+        if path.is_dir() and not owner_alive(pid):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 
 
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return int(pid) != os.getpid()

@@ -134,7 +134,9 @@ def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
 
 def _bar(enabled: bool, label: str, steps: int):
     if not enabled:
-        return _Null()
+        from apophenic.run import NoProgress
+
+        return NoProgress()
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -146,12 +148,3 @@ def _bar(enabled: bool, label: str, steps: int):
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
-class _Null:
-    def __bool__(self) -> bool:
-        return False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
