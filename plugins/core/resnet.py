@@ -13,9 +13,8 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from apophenic.errors import ApophenicError
 from apophenic.perceiver import Perceiver, PerceiverConfig
-from apophenic.plugins.core.torchvision_format import find_checkpoint, imagenet_normalize, load_state_dict
+from apophenic.plugins.core.torchvision_format import fill_model, find_checkpoint, imagenet_normalize, load_state_dict
 
 STAGES = (3, 4, 6, 3)
 """Bottleneck blocks per stage of ResNet-50."""
@@ -77,14 +76,7 @@ def load_resnet50(weights: str | Path | None = None) -> ResNet50:
     """A ResNet-50 with torchvision weights from ``weights`` or ``~/.cache/torch/hub/checkpoints/resnet50-*.pth``."""
     path = find_checkpoint("resnet50", weights, "ResNet-50")
     state = load_state_dict(path, "ResNet-50")
-    with torch.device("meta"):  # filled by assignment below: no time spent on a random init
-        model = ResNet50()
-    try:
-        model.load_state_dict(state, strict=True, assign=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise ApophenicError(f"ResNet-50 weights file {str(path)!r} is not a torchvision resnet50 state dict ({first})") from None
-    return model.eval()
+    return fill_model(ResNet50, state, path, "ResNet-50", "resnet50")
 
 
 class ResNet50Perceiver(Perceiver):

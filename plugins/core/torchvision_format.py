@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -53,6 +54,21 @@ def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def fill_model(make: "Callable[[], torch.nn.Module]", state: dict[str, torch.Tensor], path: Path, what: str, arch: str) -> torch.nn.Module:
+    """Build ``make()`` on the meta device and fill it from ``state`` (no random init that is overwritten).
+
+    A state dict of another architecture is a one-line error naming the file.
+    """
+    with torch.device("meta"):
+        model = make()
+    try:
+        model.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ApophenicError(f"{what} weights file {str(path)!r} is not a torchvision {arch} state dict ({first})") from None
+    return model.eval()
 
 
 def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ from torch import nn
 
 from apophenic.errors import ApophenicError
 from apophenic.perceiver import Perceiver, PerceiverConfig
-from apophenic.plugins.core.torchvision_format import find_checkpoint, imagenet_normalize, load_state_dict
+from apophenic.plugins.core.torchvision_format import fill_model, find_checkpoint, imagenet_normalize, load_state_dict
 
 # torchvision's configuration "E": channels per conv, "M" for a 2×2 max-pool.
 _PLAN: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
@@ -106,15 +106,7 @@ def load_vgg19(weights: str | Path | None = None, classifier: bool = True, pool:
     state = load_state_dict(path, "VGG-19")
     if not classifier:
         state = {k: v for k, v in state.items() if k.startswith("features.")}
-    # Built on the meta device and filled by assignment: no time spent on a random init that is overwritten.
-    with torch.device("meta"):
-        model = VGG19(classifier=classifier, pool=pool)
-    try:
-        model.load_state_dict(state, strict=True, assign=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise ApophenicError(f"VGG-19 weights file {str(path)!r} is not a torchvision vgg19 state dict ({first})") from None
-    return model.eval()
+    return fill_model(lambda: VGG19(classifier=classifier, pool=pool), state, path, "VGG-19", "vgg19")
 
 
 class VGG19Perceiver(Perceiver):
