@@ -116,6 +116,13 @@ class Perceiver(nn.Module):
         return {k: tuple(v.shape[1:]) for k, v in feats.items()}
 
 
+def resize_side(resize: int | str, native: int) -> int | None:
+    """The side a config's ``resize`` field asks for: ``"native"``, ``"none"`` (as rendered) or pixels."""
+    if resize == "native":
+        return native
+    return None if resize == "none" else int(resize)
+
+
 class PerceiverConfig(ComponentConfig):
     """Base for perceiver configs: ensemble membership plus what ``build`` needs."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -18,7 +20,7 @@ from apophenic.component import BuildContext
 from apophenic.errors import ApophenicError
 from apophenic.generator import Generator
 from apophenic.objective import Objective, Perception
-from apophenic.optimizer import Optimizer
+from apophenic.optimizer import LossFn, Optimizer
 from apophenic.output import ensure_writable, save_png, staged_folder, write_json
 from apophenic.perceiver import LOGITS, Perceiver
 from apophenic.registry import Registry, get_registry
@@ -197,6 +199,57 @@ class NonFiniteLoss(ApophenicError):
     """The loss became NaN or infinite."""
 
 
+def make_loss_fn(pipeline: Pipeline) -> LossFn:
+    """Render, augment, transform, perceive and return the negated score; NaN/inf raises :class:`NonFiniteLoss`."""
+    gen = pipeline.generator
+
+    def loss_fn() -> torch.Tensor:
+        images = gen.render()
+        if pipeline.augmentations > 1:
+            images = images.repeat(pipeline.augmentations, 1, 1, 1)
+        views = pipeline.transform(images, pipeline.rng)
+        loss = -pipeline.objective(pipeline.ensemble.perceive(views, pipeline.objective))
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss("the objective became NaN or infinite; lower the learning rate or an objective weight")
+        return loss
+
+    # Gradient-free optimizers rewind this to show every candidate the same random views.
+    loss_fn.transform_rng = pipeline.rng  # type: ignore[attr-defined]
+    return loss_fn
+
+
+def optimize_steps(pipeline: Pipeline, loss_fn: LossFn, after_step: Callable[[int, float], None]) -> None:
+    """Run the pipeline's steps; after each, constrain the generator, then call ``after_step(step, loss)``.
+
+    An optimizer with its own schedule (``run_steps``, e.g. DeepDream's octaves and tiles)
+    drives the steps itself; otherwise one ``optimizer.step`` per step, under
+    ``torch.no_grad()`` for gradient-free optimizers.
+    """
+    gen = pipeline.generator
+
+    def step_done(step: int, loss: float) -> None:
+        gen.constrain()
+        after_step(step, loss)
+
+    own_loop = getattr(pipeline.optimizer, "run_steps", None)
+    if own_loop is not None:
+        own_loop(pipeline, loss_fn, step_done)
+        return
+    steps = pipeline.steps
+    for step in range(1, steps + 1):
+        if hasattr(gen, "set_progress"):
+            gen.set_progress((step - 1) / max(1, steps - 1))
+        try:
+            if pipeline.optimizer.needs_grad:
+                loss = pipeline.optimizer.step(loss_fn)
+            else:
+                with torch.no_grad():
+                    loss = pipeline.optimizer.step(loss_fn)
+        except NonFiniteLoss as exc:
+            raise NonFiniteLoss(f"step {step}: {exc}") from None
+        step_done(step, loss)
+
+
 def execute(
     config: BaseModel,
     out: Path,
@@ -218,20 +271,7 @@ def execute(
     steps = pipeline.steps
     snapshot_every = config.output.snapshot_every
 
-    def loss_fn() -> torch.Tensor:
-        images = gen.render()
-        if pipeline.augmentations > 1:
-            images = images.repeat(pipeline.augmentations, 1, 1, 1)
-        views = pipeline.transform(images, pipeline.rng)
-        total = pipeline.objective(pipeline.ensemble.perceive(views, pipeline.objective))
-        loss = -total
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss("the objective became NaN or infinite; lower the learning rate or an objective weight")
-        return loss
-
-    # Gradient-free optimizers rewind this to show every candidate the same random views.
-    loss_fn.transform_rng = pipeline.rng  # type: ignore[attr-defined]
-
+    loss_fn = make_loss_fn(pipeline)
     with staged_folder(folder) as tmp:
         with torch.no_grad():
             start_values = measure(pipeline, gen.render())
@@ -240,7 +280,6 @@ def execute(
             task = bar.add_task("optimizing", total=steps, value=start_values["total"]) if bar else None
 
             def after_step(step: int, loss: float) -> None:
-                gen.constrain()
                 if bar:
                     bar.update(task, advance=1, value=-loss)
                 state = RunState(step, steps, loss, config, gen, tmp)
@@ -249,28 +288,13 @@ def execute(
                     save_png(state.images(), tmp / "snapshots" / f"step-{step:05d}.png")
                 registry.hook.on_step(state=state)
 
-            own_loop = getattr(pipeline.optimizer, "run_steps", None)
-            if own_loop is not None:  # an optimizer with its own schedule (e.g. DeepDream's octaves and tiles)
-                own_loop(pipeline, loss_fn, after_step)
-            else:
-                for step in range(1, steps + 1):
-                    if hasattr(gen, "set_progress"):
-                        gen.set_progress((step - 1) / max(1, steps - 1))
-                    try:
-                        if pipeline.optimizer.needs_grad:
-                            loss = pipeline.optimizer.step(loss_fn)
-                        else:
-                            with torch.no_grad():
-                                loss = pipeline.optimizer.step(loss_fn)
-                    except NonFiniteLoss as exc:
-                        raise NonFiniteLoss(f"step {step}: {exc}") from None
-                    after_step(step, loss)
+            optimize_steps(pipeline, loss_fn, after_step)
         optimized = time.perf_counter()
         with torch.no_grad():
             final = gen.render().detach()
             end_values = measure(pipeline, final)
             scores = class_scores(pipeline, final)
-        if not all(torch.isfinite(torch.tensor(v)) for v in [end_values["total"]]):
+        if not math.isfinite(end_values["total"]):
             raise NonFiniteLoss("the final objective is NaN or infinite; nothing was written")
         scored = time.perf_counter()
         files = [save_png(final, tmp / "final.png", recipe).name]

@@ -9,7 +9,7 @@ from pydantic import Field
 from torch import nn
 
 from apophenic.imagenet import class_names
-from apophenic.perceiver import Perceiver, PerceiverConfig
+from apophenic.perceiver import Perceiver, PerceiverConfig, resize_side
 from apophenic.plugins.core.efficientnet import VARIANTS, load_network
 
 
@@ -53,7 +53,7 @@ def _efficientnet_config(variant: str) -> type[PerceiverConfig]:
         )
 
         def build(self, ctx) -> Perceiver:
-            size = native if self.resize == "native" else None if self.resize == "none" else int(self.resize)
+            size = resize_side(self.resize, native)
             p = EfficientNetPerceiver(variant, size).to(ctx.device)
             p.name = self.label
             return p

@@ -13,7 +13,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from apophenic.perceiver import Perceiver, PerceiverConfig
+from apophenic.perceiver import Perceiver, PerceiverConfig, resize_side
 from apophenic.plugins.core.torchvision_format import fill_model, find_checkpoint, imagenet_normalize, load_state_dict
 
 STAGES = (3, 4, 6, 3)
@@ -118,7 +118,7 @@ class ResNet50Config(PerceiverConfig):
 
     def build(self, ctx) -> Perceiver:
         weights = ctx.resolve(self.weights) if self.weights else None
-        size = 224 if self.resize == "native" else None if self.resize == "none" else int(self.resize)
+        size = resize_side(self.resize, 224)
         p = ResNet50Perceiver(load_resnet50(weights), size).to(ctx.device)
         p.name = self.label
         return p

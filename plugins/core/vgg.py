@@ -15,7 +15,7 @@ from pydantic import Field
 from torch import nn
 
 from apophenic.errors import ApophenicError
-from apophenic.perceiver import Perceiver, PerceiverConfig
+from apophenic.perceiver import Perceiver, PerceiverConfig, resize_side
 from apophenic.plugins.core.torchvision_format import fill_model, find_checkpoint, imagenet_normalize, load_state_dict
 
 # torchvision's configuration "E": channels per conv, "M" for a 2×2 max-pool.
@@ -147,7 +147,7 @@ class VGG19Config(PerceiverConfig):
 
     def build(self, ctx) -> Perceiver:
         weights = ctx.resolve(self.weights) if self.weights else None
-        size = 224 if self.resize == "native" else None if self.resize == "none" else int(self.resize)
+        size = resize_side(self.resize, 224)
         p = VGG19Perceiver(load_vgg19(weights, classifier=True, pool=self.pool), size).to(ctx.device)
         p.name = self.label
         return p

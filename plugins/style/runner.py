@@ -23,39 +23,22 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     """
     from apophenic.config import validate
     from apophenic.registry import get_registry
-    from apophenic.run import NonFiniteLoss, build, measure
+    from apophenic.run import NonFiniteLoss, build, make_loss_fn, measure, optimize_steps
 
     config = validate(data, get_registry(), source)
     pipeline = build(config, source)
     gen = pipeline.generator
     started = time.perf_counter()
 
-    def loss_fn() -> torch.Tensor:
-        images = gen.render()
-        if pipeline.augmentations > 1:
-            images = images.repeat(pipeline.augmentations, 1, 1, 1)
-        views = pipeline.transform(images, pipeline.rng)
-        loss = -pipeline.objective(pipeline.ensemble.perceive(views, pipeline.objective))
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss(f"{label}: the objective became NaN or infinite; lower the learning rate or a weight")
-        return loss
-
     with torch.no_grad():
         start = measure(pipeline, gen.render())
     bar = _bar(progress, label, pipeline.steps)
     with bar:
         task = bar.add_task(label, total=pipeline.steps) if bar else None
-        for step in range(1, pipeline.steps + 1):
-            if hasattr(gen, "set_progress"):
-                gen.set_progress((step - 1) / max(1, pipeline.steps - 1))
-            if pipeline.optimizer.needs_grad:
-                pipeline.optimizer.step(loss_fn)
-            else:
-                with torch.no_grad():
-                    pipeline.optimizer.step(loss_fn)
-            gen.constrain()
-            if bar:
-                bar.update(task, advance=1)
+        try:
+            optimize_steps(pipeline, make_loss_fn(pipeline), lambda step, loss: bar.update(task, advance=1) if bar else None)
+        except NonFiniteLoss as exc:
+            raise NonFiniteLoss(f"{label}: {exc}") from None
     with torch.no_grad():
         final = gen.render().detach()
         end = measure(pipeline, final)
