@@ -59,6 +59,25 @@ class Venv:
         venv.EnvBuilder(system_site_packages=True, with_pip=False).create(folder)
         self.folder = folder
         self.python = folder / ("Scripts" if os.name == "nt" else "bin") / "python"
+        self._see_outer_environment()
+
+    def _see_outer_environment(self) -> None:
+        """Let the venv see the packages of the environment running the tests.
+
+        ``system_site_packages`` only reaches the *base* interpreter's packages: when the
+        tests run inside a virtualenv (as the README's install makes), apophenic, pip and a
+        current setuptools live in that virtualenv, not in the base. ``site.addsitedir``
+        (unlike a bare path line) also runs the ``.pth`` files there, so an editable
+        apophenic is found too.
+        """
+        import site
+        import sysconfig
+
+        inner = Path(subprocess.run([str(self.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                    capture_output=True, text=True, check=True).stdout.strip())
+        outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
+        lines = [f"import site; site.addsitedir({p!r})" for p in sorted(outer) if Path(p).is_dir()]
+        (inner / "_apophenic_outer_env.pth").write_text("\n".join(lines) + "\n")
 
     def run(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 600) -> subprocess.CompletedProcess:
