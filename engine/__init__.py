@@ -5,6 +5,7 @@ documented in ``docs/plugins/``; it changes only with a version bump.
 """
 
 from apophenic.component import BuildContext, ComponentConfig
+from apophenic.device import pick_device
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.generator import Generator, GeneratorConfig
 from apophenic.hookspecs import hookimpl
@@ -35,4 +36,5 @@ __all__ = [
     "TransformConfig",
     "__version__",
     "hookimpl",
+    "pick_device",
 ]

@@ -17,6 +17,7 @@ import torch
 from pydantic import BaseModel
 
 from apophenic.component import BuildContext
+from apophenic.device import pick_device
 from apophenic.errors import ApophenicError
 from apophenic.generator import Generator
 from apophenic.objective import Objective, Perception
@@ -89,21 +90,6 @@ class Pipeline:
     rng: torch.Generator
     ctx: BuildContext
     class_targets: list[int] = field(default_factory=list)
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto`` picks cuda, then mps, then cpu; an unavailable device is an error."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ApophenicError("device 'cuda' is not available here; use --device cpu or auto")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ApophenicError("device 'mps' is not available here; use --device cpu or auto")
-    return torch.device(name)
 
 
 def build(config: BaseModel, source: Path | None = None) -> Pipeline:

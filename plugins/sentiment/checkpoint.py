@@ -3,7 +3,7 @@
 A checkpoint is a dict of tensors and JSON-able values, so it loads with
 ``torch.load(..., weights_only=True)``: ``format``, ``spec`` (the architecture),
 ``state_dict``, ``meta`` (how it was trained), optionally ``unit`` (the found
-sentiment unit) and ``training`` (optimizer and data position, for resuming).
+sentiment unit), ``steering`` (the sentiment direction and tuned strengths) and ``training`` (optimizer and data position, for resuming).
 Writes go to a temporary file that is renamed, so a kill never leaves half a file.
 """
 
@@ -17,10 +17,10 @@ from typing import Any
 
 import torch
 from apophenic.errors import ApophenicError
-from apophenic.plugins.sentiment.model import CELLS, ByteLM, ModelSpec
+from apophenic.plugins.sentiment.model import ARCHITECTURES, ByteLM, ModelSpec
 
 FORMAT = "apophenic-sentiment-lm"
-VERSION = 1
+VERSION = 2  # 2: the lstm architecture is torch's fused nn.LSTM
 
 
 @dataclass
@@ -32,10 +32,11 @@ class Checkpoint:
     unit: dict[str, Any] | None = None
     training: dict[str, Any] | None = None
     path: Path | None = None
+    steering: dict[str, Any] | None = None  # the sentiment direction and tuned strengths (steering.py)
 
 
 def save(path: Path, model: ByteLM, meta: dict[str, Any], unit: dict[str, Any] | None = None,
-         training: dict[str, Any] | None = None, half: bool = False) -> Path:
+         training: dict[str, Any] | None = None, half: bool = False, steering: dict[str, Any] | None = None) -> Path:
     """Write a checkpoint atomically; ``half`` stores float16 weights (half the bytes)."""
     path = Path(path)
     state = {k: (v.detach().cpu().half() if half and v.is_floating_point() else v.detach().cpu())
@@ -46,6 +47,8 @@ def save(path: Path, model: ByteLM, meta: dict[str, Any], unit: dict[str, Any] |
         payload["unit"] = unit
     if training is not None:
         payload["training"] = training
+    if steering is not None:
+        payload["steering"] = steering
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
@@ -72,20 +75,27 @@ def read_payload(path: Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ApophenicError(f"{path}: not an apophenic sentiment checkpoint (no format tag {FORMAT!r}); train one with: apophenic sentiment train")
     if payload.get("version") != VERSION:
-        raise ApophenicError(f"{path}: checkpoint version {payload.get('version')!r} is not supported (expected {VERSION})")
+        raise ApophenicError(f"{path}: checkpoint version {payload.get('version')!r} is not supported (expected {VERSION}; "
+                             "version 1 models were trained before the fused LSTM: retrain with apophenic sentiment train)")
     return payload
 
 
 def load(path: Path, device: torch.device | str = "cpu") -> Checkpoint:
     """A model rebuilt from its checkpoint (float32, eval mode)."""
-    payload = read_payload(path)
+    checkpoint = from_payload(read_payload(path), path)
+    checkpoint.model.to(device).eval()
+    return checkpoint
+
+
+def from_payload(payload: dict[str, Any], path: Path) -> Checkpoint:
+    """The model and its companions from a checkpoint dict read by :func:`read_payload`."""
     spec_data = payload.get("spec")
     try:
         spec = ModelSpec(**spec_data)
     except TypeError:
         raise ApophenicError(f"{path}: checkpoint spec {spec_data!r} is not a model description") from None
-    if spec.architecture not in CELLS:
-        raise ApophenicError(f"{path}: unknown architecture {spec.architecture!r}; expected one of {', '.join(CELLS)}")
+    if spec.architecture not in ARCHITECTURES:
+        raise ApophenicError(f"{path}: unknown architecture {spec.architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
     model = ByteLM(spec)
     state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
     try:
@@ -97,5 +107,5 @@ def load(path: Path, device: torch.device | str = "cpu") -> Checkpoint:
         if not detail:
             detail = "tensor shapes differ"
         raise ApophenicError(f"{path}: weights do not fit a {spec.architecture} model with hidden={spec.hidden}, layers={spec.layers} ({detail.strip()})") from None
-    model.to(device).eval()
-    return Checkpoint(model, payload.get("meta", {}), payload.get("unit"), payload.get("training"), Path(path))
+    return Checkpoint(model, payload.get("meta", {}), payload.get("unit"), payload.get("training"), Path(path),
+                      payload.get("steering"))

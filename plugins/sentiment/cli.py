@@ -121,14 +121,17 @@ def probe_command(
     """Find the sentiment unit: an L1 logistic probe on the model's cell states, scored on held-out reviews."""
     from apophenic.plugins.sentiment import presets
     from apophenic.plugins.sentiment.configs import ProbeConfig
-    from apophenic.plugins.sentiment.device import pick_device, set_threads
+    from apophenic import pick_device
     from apophenic.plugins.sentiment.probing import run_probe
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     config, path = presets.load(ProbeConfig, preset, _overrides(sets, seed=seed, device=device))
-    set_threads(config.threads)
+    if config.threads:
+        import torch
+
+        torch.set_num_threads(config.threads)
     dev = pick_device(config.device)
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]reading {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -161,24 +164,25 @@ def _generate_config(preset: str | None, sets, **flags):
 
 def _sample(config, model: Path | None, unit_file: Path | None):
     from apophenic.plugins.sentiment import checkpoint
-    from apophenic.plugins.sentiment.device import pick_device
+    from apophenic import pick_device
     from apophenic.plugins.sentiment.generate import sample
-    from apophenic.plugins.sentiment.steering import read_unit, resolve_clamp
+    from apophenic.plugins.sentiment.steering import read_unit, resolve
 
     dev = pick_device(config.device)
     loaded = checkpoint.load(_model_path(model), dev)
     info = read_unit(unit_file) if unit_file is not None else None
-    clamp = resolve_clamp(loaded, config.sentiment, config.unit, config.strength, info)
-    texts = sample(loaded.model, config.prime, config.length, config.temperature, config.top_k, clamp,
-                   config.samples, config.seed, dev, printable=config.printable)
-    return loaded, info, clamp, texts
+    steering = resolve(loaded, config.sentiment, config.method, config.unit, config.strength, info)
+    texts = sample(loaded.model, config.prime, config.length, config.temperature, config.top_k, steering.steer,
+                   config.samples, config.seed, dev, printable=config.printable, guide=steering.guide)
+    return loaded, info, steering.record, texts
 
 
 @app.command("generate")
 def generate_command(
     sentiment: str | None = typer.Option(None, "--sentiment", "-s", help="positive, negative, a number to clamp the unit to, or none (free sampling). Default: the preset's (positive)."),
+    method: str | None = typer.Option(None, "--method", help="How to steer: auto (the method stored with the model as measuring best), clamp, direction or fudge."),
     unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp (default: the model's sentiment unit)."),
-    strength: float | None = typer.Option(None, help="Multiplier on the stored positive/negative clamp values."),
+    strength: float | None = typer.Option(None, help="Multiplier on the stored steering strength (clamp value, direction alpha or discriminator weight)."),
     prime: str | None = typer.Option(None, help="Text the review starts with."),
     length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
     temperature: float | None = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
@@ -192,16 +196,16 @@ def generate_command(
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help="Also write the reviews as JSON lines to this file."),
 ) -> None:
-    """Sample reviews from the model, with the sentiment unit (or any unit) clamped."""
+    """Sample reviews from the model, free or steered toward a sentiment."""
     import json
 
-    config = _generate_config(preset, sets, sentiment=sentiment, unit=unit, strength=strength, prime=prime, length=length,
+    config = _generate_config(preset, sets, sentiment=sentiment, method=method, unit=unit, strength=strength, prime=prime, length=length,
                               temperature=temperature, top_k=top_k, samples=samples, seed=seed, device=device)
-    _, _, clamp, texts = _sample(config, model, unit_file)
+    _, _, record, texts = _sample(config, model, unit_file)
     if out is not None:
         from apophenic.plugins.sentiment.probing import write_atomic
 
-        rows = [json.dumps({"text": t, "seed": config.seed, "index": i, "clamp": list(clamp) if clamp else None})
+        rows = [json.dumps({"text": t, "seed": config.seed, "index": i, "steering": record})
                 for i, t in enumerate(texts)]
         write_atomic(out, "\n".join(rows) + "\n")
     for i, text in enumerate(texts):
@@ -215,6 +219,7 @@ def card_command(
     out: Path = typer.Option(Path("sentiment-card.png"), "--out", "-o", help="PNG file to write."),
     text: str | None = typer.Option(None, "--text", help="Typeset this text instead of generating a review."),
     sentiment: str | None = typer.Option("positive", "--sentiment", "-s", help="positive, negative, a number, or 'none'."),
+    method: str | None = typer.Option(None, "--method", help="auto, clamp, direction or fudge (see generate)."),
     unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp and colour by (default: the sentiment unit)."),
     prime: str | None = typer.Option(None, help="Text the review starts with."),
     length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
@@ -234,16 +239,16 @@ def card_command(
 
     card_config, _ = presets.load(CardConfig, preset, list(sets or []))
     gen = GenerateConfig.model_validate({k: v for k, v in dict(
-        sentiment=sentiment, unit=unit, prime=prime, length=length, temperature=temperature, seed=seed).items()
+        sentiment=sentiment, method=method, unit=unit, prime=prime, length=length, temperature=temperature, seed=seed).items()
         if v is not None})
     if text is not None:
         loaded = checkpoint.load(_model_path(model))
         info = read_unit(unit_file) if unit_file is not None else loaded.unit
-        clamp = None
+        record = None
         if not text.strip():
             raise ApophenicError("--text: empty text; give some words to typeset")
     else:
-        loaded, info, clamp, texts = _sample(gen, model, unit_file)
+        loaded, info, record, texts = _sample(gen, model, unit_file)
         text = texts[0]
         info = info or loaded.unit
     colour_unit = unit if unit is not None else (info or {}).get("unit")
@@ -263,9 +268,12 @@ def card_command(
         scale = card.Scale(centre, float(abs(values - centre).max()) or 1.0, 1)
     if card_config.title is not None:
         title = card_config.title
-    elif clamp is not None:
+    elif record is not None:
         word = gen.sentiment if gen.sentiment in ("positive", "negative") else "clamped"
-        title = f"{word}: unit {clamp[0]} held at {clamp[1]:+.2f}  ·  seed {gen.seed}"
+        how = {"clamp": lambda r: f"unit {r['unit']} held at {r['value']:+.2f}",
+               "direction": lambda r: f"direction added x{r['alpha']:+.2f}",
+               "fudge": lambda r: f"discriminator-guided x{r['strength']:.2f}"}[record["method"]](record)
+        title = f"{word}: {how}  ·  seed {gen.seed}"
     else:
         title = f"unit {colour_unit}"
     png = card.render(chars, char_values, scale, card_config, title,

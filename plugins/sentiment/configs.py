@@ -32,8 +32,8 @@ class CorpusSource(Strict):
 
 
 class ModelConfig(Strict):
-    architecture: Literal["lstm", "mlstm"] = Field("mlstm", description="'mlstm' (multiplicative LSTM, as Radford et al. 2017) or 'lstm'.")
-    hidden: int = Field(256, ge=2, le=8192, description="Units per recurrent layer; the probe reads the last layer's cell state.")
+    architecture: Literal["lstm", "mlstm"] = Field("lstm", description="'lstm' (torch's fused kernel: fastest) or 'mlstm' (multiplicative LSTM, as Radford et al. 2017).")
+    hidden: int = Field(512, ge=2, le=8192, description="Units per recurrent layer; the probe reads the last layer's cell state.")
     layers: int = Field(1, ge=1, le=8, description="Stacked recurrent layers.")
     embed: int = Field(64, ge=2, le=1024, description="Size of the byte embedding.")
 
@@ -48,7 +48,7 @@ class TrainConfig(Strict):
     split_seed: int = Field(0, description="Seed of the per-document train / held-out split (the probe reuses it).")
     seq_len: int = Field(128, ge=2, le=4096, description="Truncated-BPTT length: characters back-propagated through per update.")
     carry_state: bool = Field(True, description="Carry the recurrent state across consecutive windows of the same stream (truncated BPTT) instead of restarting from zero.")
-    batch_size: int = Field(64, ge=1, le=4096, description="Parallel streams per update.")
+    batch_size: int = Field(64, ge=1, le=65536, description="Parallel streams per update, in total over all training processes (each of N processes reads batch_size / N).")
     steps: int = Field(1000, ge=1, description="Optimizer updates in total.")
     lr: float = Field(2e-3, gt=0, description="Peak learning rate (Adam).")
     lr_schedule: Literal["constant", "linear", "cosine"] = Field("linear", description="Decay from the peak to zero over the run (after warmup).")
@@ -58,8 +58,10 @@ class TrainConfig(Strict):
     eval_chars: int = Field(32768, ge=64, description="Held-out characters read per measurement.")
     checkpoint_every: int = Field(100, ge=1, description="Write a resumable checkpoint every N steps (and at the end).")
     seed: int = Field(0, description="Seed for weights and data order.")
-    device: str = Field("auto", description="'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'.")
-    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice).")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field("auto", description="Autocast precision of the forward pass: 'auto' is bf16 on GPUs that have it (else fp16 with loss scaling) and fp32 on CPU.")
+    shuffle_buffer: int = Field(10000, ge=1, description="Documents held in the shuffle buffer that mixes the streamed corpus.")
+    device: str = Field("auto", description="'auto' (a GPU when there is one), 'cpu', 'cuda' or 'cuda:N'; under torchrun each process takes cuda:LOCAL_RANK.")
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch per process (default: torch's choice).")
 
 
 class ProbeSet(CorpusSource):
@@ -89,8 +91,9 @@ class GenerateConfig(Strict):
     """``apophenic sentiment generate``: sample reviews, optionally with a unit clamped."""
 
     sentiment: str | None = Field(None, description="'positive', 'negative', a number (the clamp value), or empty for no clamp.")
+    method: Literal["auto", "clamp", "direction", "fudge"] = Field("auto", description="How positive/negative steer: 'auto' (the method stored with the model as measuring best), 'clamp' (hold the sentiment unit), 'direction' (add the sentiment direction to the cell state), 'fudge' (re-rank bytes by a discriminator).")
     unit: int | None = Field(None, ge=0, description="The cell unit to clamp (default: the model's found sentiment unit).")
-    strength: float = Field(1.0, gt=0, description="Multiplier on the model's stored positive/negative clamp values.")
+    strength: float = Field(1.0, gt=0, description="Multiplier on the model's stored steering strength (clamp value, direction alpha, discriminator weight).")
     prime: str = Field("", description="Text the sample starts with (fed to the model first).")
     length: int = Field(300, ge=1, le=100000, description="Characters (bytes) to generate after the prime.")
     temperature: float = Field(0.8, gt=0, description="Softmax temperature: lower is safer, higher is wilder.")

@@ -1,17 +1,24 @@
-"""Reading review corpora (plain text, CSV/TSV with a named column, JSONL) and splitting them.
+"""Reading review corpora (plain text, CSV/TSV with a named column, JSONL; any of them gzipped) and splitting them.
 
-Every reader returns whole documents; the train / held-out split is decided
-per document by a seeded permutation, so the language model and the probe
-can agree on which reviews were never trained on.
+Files are read as streams, one document at a time, so a corpus of any size
+trains in constant memory (:func:`iter_documents`); :func:`read_documents`
+collects a small labelled file into lists for probing. Whether a document is
+held out is decided from its position in its file and a seed alone
+(:func:`is_held_out`), without knowing how many documents follow, so the
+language model, the probe and every training process agree on which reviews
+were never trained on.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +26,7 @@ import numpy as np
 from apophenic.errors import ApophenicError
 
 FORMATS = ("text", "csv", "tsv", "jsonl")
+DOC_START = 0x1E  # ASCII record separator: the model reads it before every review
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -36,7 +44,69 @@ def detect_format(path: Path, fmt: str) -> str:
     if fmt != "auto":
         return fmt
     suffix = path.suffix.lower()
+    if suffix == ".gz":
+        suffix = Path(path.stem).suffix.lower()
     return {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "text")
+
+
+def open_text(path: Path):
+    """A text stream of ``path`` (UTF-8, byte-order mark dropped), gunzipped when it is gzip."""
+    path = Path(path)
+    if not path.is_file():
+        raise ApophenicError(f"{path}: no such corpus file")
+    try:
+        with open(path, "rb") as probe:
+            gzipped = probe.read(2) == b"\x1f\x8b"
+        raw = gzip.open(path, "rb") if gzipped else open(path, "rb")
+    except OSError as exc:
+        raise ApophenicError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    # newline="": only \r and \n end lines (str.splitlines would also split at U+0085, U+2028...).
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def iter_documents(
+    path: Path,
+    fmt: str = "auto",
+    text: str = "text",
+    label: str | None = None,
+    columns: list[str] | None = None,
+    strip_html: bool = False,
+    limit: int | None = None,
+) -> Iterator[tuple[str, str | None]]:
+    """``(text, label)`` of every non-empty document of one file, read as a stream.
+
+    :param fmt: ``text`` (one document per non-empty line), ``csv``, ``tsv``, ``jsonl`` or ``auto``
+        (from the extension, under a ``.gz``).
+    :param text: the column (CSV/TSV) or key (JSONL) holding the review.
+    :param label: the column or key holding its label, if labels are wanted (else ``None`` is yielded).
+    :param columns: names for the columns of a CSV/TSV file that has no header row.
+    :param strip_html: turn ``<br />`` tags (IMDB) into newlines.
+    :param limit: stop after ``limit`` documents.
+    """
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    if fmt not in FORMATS:
+        raise ApophenicError(f"{path}: unknown corpus format {fmt!r}; expected one of auto, {', '.join(FORMATS)}")
+    if fmt == "text" and label is not None:
+        raise ApophenicError(f"{path}: a plain-text corpus has no label column; use CSV, TSV or JSONL")
+    count = 0
+    with open_text(path) as stream:
+        if fmt == "text":
+            rows = ((line.rstrip("\r\n"), None) for line in stream)
+        elif fmt == "jsonl":
+            rows = _jsonl_rows(path, stream, text, label)
+        else:
+            rows = _table_rows(path, stream, "," if fmt == "csv" else "\t", text, label, columns)
+        try:
+            for body, tag in rows:
+                if not body.strip():
+                    continue
+                if limit is not None and count >= limit:
+                    return
+                count += 1
+                yield (_BR.sub("\n", body) if strip_html else body), tag
+        except OSError as exc:  # a truncated gzip file, a disk error mid-stream
+            raise ApophenicError(f"{path}: cannot read past document {count} ({exc})") from None
 
 
 def read_documents(
@@ -48,82 +118,48 @@ def read_documents(
     strip_html: bool = False,
     limit: int | None = None,
 ) -> Documents:
-    """Documents from one file.
-
-    :param fmt: ``text`` (one document per non-empty line), ``csv``, ``tsv``, ``jsonl`` or ``auto``.
-    :param text: the column (CSV/TSV) or key (JSONL) holding the review.
-    :param label: the column or key holding its label, if labels are wanted.
-    :param columns: names for the columns of a CSV/TSV file that has no header row.
-    :param strip_html: turn ``<br />`` tags (IMDB) into newlines.
-    :param limit: keep only the first ``limit`` documents.
-    """
-    path = Path(path)
-    fmt = detect_format(path, fmt)
-    if fmt not in FORMATS:
-        raise ApophenicError(f"{path}: unknown corpus format {fmt!r}; expected one of auto, {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise ApophenicError(f"{path}: no such corpus file")
-    try:
-        raw = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise ApophenicError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if fmt == "text":
-        if label is not None:
-            raise ApophenicError(f"{path}: a plain-text corpus has no label column; use CSV, TSV or JSONL")
-        texts, labels = [line for line in raw.splitlines() if line.strip()], None
-    elif fmt == "jsonl":
-        texts, labels = _read_jsonl(path, raw, text, label)
-    else:
-        texts, labels = _read_table(path, raw, "," if fmt == "csv" else "\t", text, label, columns)
-    if strip_html:
-        texts = [_BR.sub("\n", t) for t in texts]
-    if limit is not None:
-        texts = texts[:limit]
-        labels = labels[:limit] if labels is not None else None
-    keep = [i for i, t in enumerate(texts) if t.strip()]
-    texts = [texts[i] for i in keep]
-    labels = [labels[i] for i in keep] if labels is not None else None
-    if not texts:
+    """All documents of one file in memory (for labelled sets; training streams with :func:`iter_documents`)."""
+    rows = list(iter_documents(path, fmt, text, label, columns, strip_html, limit))
+    if not rows:
         raise ApophenicError(f"{path}: the corpus has no text (no non-empty documents)")
+    texts = [t for t, _ in rows]
+    labels = [lab for _, lab in rows] if label is not None else None
     return Documents(texts, labels, str(path))
 
 
-def _read_table(path: Path, raw: str, delimiter: str, text: str, label: str | None, columns: list[str] | None):
+def _table_rows(path: Path, stream, delimiter: str, text: str, label: str | None, columns: list[str] | None):
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     # TSV files (UCI) hold unbalanced quotes inside sentences: read them literally.
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    # newline="": only \r and \n end rows (str.splitlines would also split at U+0085, U+2028...).
-    rows = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, quoting=quoting))
-    rows = [r for r in rows if r]
-    if columns is None:
-        if not rows:
-            raise ApophenicError(f"{path}: the corpus has no text (no header row)")
-        header, rows = [h.strip() for h in rows[0]], rows[1:]
-    else:
-        header = list(columns)
-    index = {}
-    for key in (text, label):
-        if key is None:
-            continue
-        if key not in header:
-            shown = ", ".join(map(repr, header[:12]))
-            raise ApophenicError(f"{path}: no column {key!r}; the columns are {shown}")
-        index[key] = header.index(key)
-    ti = index[text]
-    li = index.get(label) if label is not None else None
-    texts, labels = [], [] if label is not None else None
-    for r in rows:
-        if len(r) <= ti or (li is not None and len(r) <= li):
-            continue  # a short (junk) row
-        texts.append(r[ti])
-        if labels is not None:
-            labels.append(r[li].strip())
-    return texts, labels
+    reader = (r for r in csv.reader(stream, delimiter=delimiter, quoting=quoting) if r)
+    try:
+        if columns is None:
+            first = next(reader, None)
+            if first is None:
+                return
+            header = [h.strip() for h in first]
+        else:
+            header = list(columns)
+        index = {}
+        for key in (text, label):
+            if key is None:
+                continue
+            if key not in header:
+                shown = ", ".join(map(repr, header[:12]))
+                raise ApophenicError(f"{path}: no column {key!r}; the columns are {shown}")
+            index[key] = header.index(key)
+        ti = index[text]
+        li = index.get(label) if label is not None else None
+        for r in reader:
+            if len(r) <= ti or (li is not None and len(r) <= li):
+                continue  # a short (junk) row
+            yield r[ti], (r[li].strip() if li is not None else None)
+    except csv.Error as exc:
+        raise ApophenicError(f"{path}: not a readable CSV/TSV file ({exc})") from None
 
 
-def _read_jsonl(path: Path, raw: str, text: str, label: str | None):
-    texts, labels = [], [] if label is not None else None
-    for n, line in enumerate(raw.splitlines(), 1):
+def _jsonl_rows(path: Path, stream, text: str, label: str | None):
+    for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
         try:
@@ -134,10 +170,7 @@ def _read_jsonl(path: Path, raw: str, text: str, label: str | None):
             raise ApophenicError(f"{path}:{n}: no key {text!r} in this JSON object")
         if label is not None and label not in obj:
             raise ApophenicError(f"{path}:{n}: no key {label!r} in this JSON object")
-        texts.append(str(obj[text]))
-        if labels is not None:
-            labels.append(str(obj[label]).strip())
-    return texts, labels
+        yield str(obj[text]), (str(obj[label]).strip() if label is not None else None)
 
 
 def binary_labels(labels: list[str], source: str, positive: str | None = None) -> tuple[np.ndarray, list[str]]:
@@ -160,13 +193,18 @@ def binary_labels(labels: list[str], source: str, positive: str | None = None) -
     return np.array([1 if x == positive else 0 for x in labels], dtype=np.int64), [negative, positive]
 
 
+def is_held_out(index: int, share: float, seed: int) -> bool:
+    """Whether document ``index`` of a file is held out: a seeded hash, the same in every process."""
+    if share <= 0:
+        return False
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") < share * 2**64
+
+
 def split(n: int, held_out: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training and held-out documents (a seeded permutation)."""
-    order = np.random.default_rng(seed).permutation(n)
-    k = int(round(n * held_out))
-    if held_out > 0 and k == 0 and n > 1:
-        k = 1
-    return np.sort(order[k:]), np.sort(order[:k])
+    """Indices of the training and held-out documents among ``n`` (see :func:`is_held_out`)."""
+    held = np.array([is_held_out(i, held_out, seed) for i in range(n)], dtype=bool)
+    return np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def encode(text: str) -> bytes:

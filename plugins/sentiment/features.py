@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from apophenic.plugins.sentiment.corpus import encode
 from apophenic.plugins.sentiment.model import ByteLM
-from apophenic.plugins.sentiment.training import DOC_START
+from apophenic.plugins.sentiment.corpus import DOC_START
 
 
 def to_bytes(text: str, max_chars: int | None = None) -> list[int]:

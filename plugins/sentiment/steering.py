@@ -1,16 +1,32 @@
-"""Turning ``--sentiment positive|negative|VALUE`` and ``--unit`` into a clamp for a given model."""
+"""Turning ``--sentiment positive|negative|VALUE`` and ``--method`` into steering for a given model.
+
+Three methods, measured against each other in ``docs/sentiment.md``:
+
+- ``clamp``: hold the sentiment unit the probe found at a value read from
+  clearly positive / negative reviews (Radford et al. 2017);
+- ``direction``: add ``alpha`` times the sentiment direction (the unit-length
+  weights of a logistic regression on the cell state) to the cell state after
+  every byte (sentiment as a linear direction, Tigges et al. 2023);
+- ``fudge``: re-rank each byte's candidates by that same regression's
+  opinion of the text they would make (a future discriminator, Yang & Klein 2021).
+
+``auto`` uses the method stored with the model as measuring best.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.checkpoint import Checkpoint
-from apophenic.plugins.sentiment.generate import check_unit
-from apophenic.plugins.sentiment.model import Clamp
+from apophenic.plugins.sentiment.generate import Guide, check_unit
+from apophenic.plugins.sentiment.model import Steer, add_direction, clamp_unit
 
-SHIPPED = Path(__file__).parent / "data" / "sentiment-mlstm.pt"
+SHIPPED = Path(__file__).parent / "data" / "sentiment-lm.pt"
+METHODS = ("auto", "clamp", "direction", "fudge")
 
 
 def default_model() -> Path:
@@ -34,33 +50,72 @@ def read_unit(path: Path) -> dict:
     return data
 
 
-def resolve_clamp(loaded: Checkpoint, sentiment: str | None, unit: int | None, strength: float,
-                  unit_info: dict | None = None) -> Clamp:
-    """The (unit, value) to clamp, or ``None`` for free sampling."""
+@dataclass(frozen=True)
+class Steering:
+    """What sampling should do: a cell-state intervention, a guide, or neither; and a description for the record."""
+
+    steer: Steer | None = None
+    guide: Guide | None = None
+    record: dict | None = None
+
+
+def direction_of(loaded: Checkpoint, source: str) -> dict:
+    """The stored sentiment direction (``weights``, ``bias`` and tuned ``alpha`` / ``strength``)."""
+    info = (loaded.steering or {}).get("direction")
+    if info is None:
+        raise ApophenicError(f"{source}: {loaded.path} has no sentiment direction; fit one with "
+                             "apophenic sentiment steer-fit, or use --method clamp")
+    return info
+
+
+def resolve(loaded: Checkpoint, sentiment: str | None, method: str = "auto", unit: int | None = None,
+            strength: float = 1.0, unit_info: dict | None = None) -> Steering:
+    """The steering for ``--sentiment`` (``None``/``none``: free sampling) with ``--method``."""
     info = unit_info if unit_info is not None else loaded.unit
     if unit is not None:
         check_unit(loaded.model, unit)
-    if sentiment is None or sentiment.strip() == "" or sentiment == "none":
-        return None
+    if method not in METHODS:
+        raise ApophenicError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    if sentiment is None or sentiment.strip() == "" or sentiment.strip().lower() == "none":
+        return Steering()
     word = sentiment.strip().lower()
-    if word in ("positive", "negative", "pos", "neg"):
+    if word not in ("positive", "negative", "pos", "neg"):
+        try:
+            value = float(sentiment)
+        except ValueError:
+            raise ApophenicError(f"--sentiment {sentiment!r}: expected positive, negative, none or a number") from None
+        if unit is None and info is None:
+            raise ApophenicError(f"--sentiment {sentiment}: no --unit given and {loaded.path} has no found unit")
+        u = int(unit if unit is not None else info["unit"])
+        check_unit(loaded.model, u, "unit")
+        return Steering(clamp_unit(u, value), None, {"method": "clamp", "unit": u, "value": value})
+    target = 1 if word.startswith("pos") else -1
+    if method == "auto":
+        method = (loaded.steering or {}).get("default", "clamp")
+    if unit is not None and method != "clamp":
+        raise ApophenicError(f"--unit {unit}: only --method clamp holds a unit (this is --method {method})")
+    if method == "clamp":
         if info is None:
             raise ApophenicError(f"--sentiment {sentiment}: {loaded.path} has no found sentiment unit; "
                                  "run apophenic sentiment probe and pass --unit-file, or give a number and --unit")
         if unit is not None and unit != info["unit"]:
             raise ApophenicError(f"--sentiment {sentiment}: the stored values are for unit {info['unit']}, not {unit}; "
                                  "give a number to clamp another unit")
-        target = info["positive_value"] if word.startswith("pos") else info["negative_value"]
+        goal = info["positive_value"] if target > 0 else info["negative_value"]
         neutral = info.get("neutral_value", info["threshold"])
-        value = neutral + strength * (target - neutral)
-        u = info["unit"]
-    else:
-        try:
-            value = float(sentiment)
-        except ValueError:
-            raise ApophenicError(f"--sentiment {sentiment!r}: expected positive, negative or a number") from None
-        if unit is None and info is None:
-            raise ApophenicError(f"--sentiment {sentiment}: no --unit given and {loaded.path} has no found unit")
-        u = unit if unit is not None else info["unit"]
-    check_unit(loaded.model, u, "unit")
-    return (int(u), float(value))
+        value = neutral + strength * (goal - neutral)
+        u = int(info["unit"])
+        check_unit(loaded.model, u, "unit")
+        return Steering(clamp_unit(u, value), None, {"method": "clamp", "unit": u, "value": value})
+    d = direction_of(loaded, f"--method {method}")
+    weights = torch.as_tensor(d["weights"], dtype=torch.float32)
+    if weights.shape != (loaded.model.spec.hidden,):
+        raise ApophenicError(f"{loaded.path}: the stored direction has {tuple(weights.shape)} weights; "
+                             f"the model has {loaded.model.spec.hidden} units")
+    if method == "direction":
+        alpha = float(d["alpha"]) * strength * target
+        unit_vector = weights / weights.norm()
+        return Steering(add_direction(unit_vector, alpha), None, {"method": "direction", "alpha": alpha})
+    lam = float(d["strength"]) * strength
+    guide = Guide(weights, float(d["bias"]), target, lam, int(d.get("candidates", 8)))
+    return Steering(None, guide, {"method": "fudge", "strength": lam, "target": target, "candidates": guide.candidates})

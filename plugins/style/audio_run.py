@@ -47,7 +47,8 @@ def run_audio(content: Path, style: Path, config: AudioStyleConfig, out: Path, n
     import hashlib
 
     from apophenic.output import ensure_writable, staged_folder, write_json
-    from apophenic.run import pick_device, versions
+    from apophenic import pick_device
+    from apophenic.run import versions
 
     c_rate, c = read_wav(content)
     s_rate, s = read_wav(style)

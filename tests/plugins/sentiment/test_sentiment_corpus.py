@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 from apophenic.errors import ApophenicError
-from apophenic.plugins.sentiment.corpus import binary_labels, read_documents, split
+from apophenic.plugins.sentiment.corpus import binary_labels, is_held_out, read_documents, split
 from sentiment_support import SHARED
 
 
@@ -69,8 +69,10 @@ def test_labels_must_be_two_classes():
 
 
 def test_split_is_disjoint_complete_and_seeded():
+    tr, te = split(1000, 0.2, seed=3)
+    assert 160 <= len(te) <= 240 and len(tr) + len(te) == 1000
+    assert all(is_held_out(i, 0.2, 3) for i in te)  # what a streaming reader decides document by document
     tr, te = split(100, 0.2, seed=3)
-    assert len(te) == 20 and len(tr) == 80
     assert set(tr) | set(te) == set(range(100)) and not set(tr) & set(te)
     _, te2 = split(100, 0.2, seed=3)
     assert np.array_equal(te, te2)

@@ -4,7 +4,8 @@ import pytest
 import torch
 from apophenic.plugins.sentiment import checkpoint
 from apophenic.plugins.sentiment.generate import sample
-from apophenic.plugins.sentiment.steering import SHIPPED, resolve_clamp
+from apophenic.plugins.sentiment.model import clamp_unit
+from apophenic.plugins.sentiment.steering import SHIPPED, resolve
 from PIL import Image
 from sentiment_support import run_cli
 
@@ -26,8 +27,8 @@ def test_top_k_one_is_greedy(tiny_model):
 def test_clamped_sampling_holds_the_unit(tiny_model):
     model = checkpoint.load(tiny_model).model
     free = sample(model, length=40, seed=1, samples=3, stop_at_end=False)
-    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, clamp=(3, 5.0))
-    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, clamp=(3, -5.0))
+    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, steer=clamp_unit(3, 5.0))
+    assert free != sample(model, length=40, seed=1, samples=3, stop_at_end=False, steer=clamp_unit(3, -5.0))
 
 
 def test_unit_out_of_range_is_exit_2_and_writes_nothing(tmp_path, tiny_model, capsys):
@@ -62,10 +63,8 @@ def test_generate_positive_from_the_shipped_model(tmp_path, capsys):
     row = json.loads(out.read_text().splitlines()[0])
     assert code == 0 and row["text"] in printed and len(row["text"]) > 20
     loaded = checkpoint.load(SHIPPED)
-    unit, value = resolve_clamp(loaded, "positive", None, 1.0)
-    assert row["clamp"] == [unit, value]
-    neg = resolve_clamp(loaded, "negative", None, 1.0)[1]
-    assert loaded.unit["sign"] * (value - neg) > 0  # "positive" is on the positive side of "negative"
+    assert row["steering"] == resolve(loaded, "positive").record
+    assert row["steering"]["method"] == loaded.steering["default"]
 
 
 @shipped

@@ -4,7 +4,7 @@ import pytest
 import torch
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment import checkpoint
-from apophenic.plugins.sentiment.model import ByteLM, ModelSpec
+from apophenic.plugins.sentiment.model import ByteLM, ModelSpec, clamp_unit
 
 
 @pytest.mark.parametrize("arch", ["lstm", "mlstm"])
@@ -20,14 +20,38 @@ def test_forward_shapes_and_state_carry(arch):
     assert torch.allclose(torch.cat([a, b], 1), logits, atol=1e-5)
 
 
-def test_clamp_fixes_the_unit_and_changes_predictions():
+@pytest.mark.parametrize("arch", ["lstm", "mlstm"])
+def test_clamp_fixes_the_unit_and_changes_predictions(arch):
     torch.manual_seed(0)
-    model = ByteLM(ModelSpec("mlstm", hidden=8, embed=4))
+    model = ByteLM(ModelSpec(arch, hidden=8, embed=4))
     x = torch.randint(0, 256, (2, 5))
     free, _, _ = model(x)
-    clamped, _, cells = model(x, clamp=(3, 2.5), keep_cells=True)
+    clamped, _, cells = model(x, steer=clamp_unit(3, 2.5), keep_cells=True)
     assert torch.all(cells[:, :, 3] == 2.5)
     assert not torch.allclose(free, clamped)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "mlstm"])
+def test_fused_sequence_equals_the_step_by_step_loop(arch):
+    """The fast path (nn.LSTM / the TorchScript mLSTM) computes what the steerable step loop computes."""
+    torch.manual_seed(0)
+    model = ByteLM(ModelSpec(arch, hidden=10, layers=2, embed=6))
+    x = torch.randint(0, 256, (3, 9))
+    fast, state, cells = model(x, keep_cells=True)
+    slow, slow_state, slow_cells = model(x, keep_cells=True, steer=lambda c: c)  # identity steer: the loop
+    assert torch.allclose(fast, slow, atol=1e-5) and torch.allclose(cells, slow_cells, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for (a, _), (b, _) in zip(state, slow_state))
+
+
+def test_mlstm_backward_matches_autograd_through_the_loop():
+    torch.manual_seed(0)
+    model = ByteLM(ModelSpec("mlstm", hidden=7, layers=1, embed=5)).double()
+    x = torch.randint(0, 256, (2, 6))
+    fast, _, _ = model(x)
+    grads = torch.autograd.grad(fast.square().sum(), list(model.parameters()))
+    slow, _, _ = model(x, steer=lambda c: c)
+    ref = torch.autograd.grad(slow.square().sum(), list(model.parameters()))
+    assert all(torch.allclose(a, b, atol=1e-9) for a, b in zip(grads, ref))
 
 
 def test_checkpoint_round_trip_half(tmp_path):

@@ -51,7 +51,7 @@ def test_cli_probe_writes_report_and_figures(tmp_path, tiny_model, imdb_small):
     assert code == 0
     report = json.loads((out / "probe.json").read_text())
     r = report["sets"]["small"]
-    assert r["n_test"] == 20 and r["n_train"] == 60
+    assert 10 <= r["n_test"] <= 30 and r["n_train"] + r["n_test"] == 80
     assert 0.0 <= r["test_accuracy"] <= 1.0 and 0 <= r["single"]["unit"] < 12
     unit = json.loads((out / "unit.json").read_text())
     assert unit["unit"] == r["single"]["unit"]
