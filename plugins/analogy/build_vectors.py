@@ -47,7 +47,7 @@ def by_frequency(wv: WordVectors, counts: Counter) -> WordVectors:
 
 def minilm_static() -> WordVectors:
     """MiniLM's input embedding rows for its whole-word vocabulary entries."""
-    from apophenic.plugins.analogy import minilm
+    from apophenic import minilm
 
     tensors, vocab = minilm.load()
     words, table = minilm.static_table(tensors, vocab)
@@ -56,7 +56,7 @@ def minilm_static() -> WordVectors:
 
 def minilm_encoded(words: list[str], on_batch=None) -> WordVectors:
     """Each word run alone through MiniLM's 6-layer encoder, mean-pooled."""
-    from apophenic.plugins.analogy import minilm
+    from apophenic import minilm
 
     tensors, vocab = minilm.load()
     model = minilm.MiniBert(tensors)

@@ -13,7 +13,7 @@ import apophenic
 
 @apophenic.hookimpl
 def register_commands(cli) -> None:
-    """Add ``apophenic sentiment ...`` (train, probe, generate, card, export, presets)."""
+    """Add ``apophenic sentiment ...`` (train, probe, generate, card, classify, export, presets)."""
     from apophenic.plugins.sentiment.cli import install
 
     install(cli)

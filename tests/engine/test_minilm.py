@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from apophenic.plugins.analogy import minilm
+from apophenic import minilm
 
 
 def _write_safetensors(path, tensors):

