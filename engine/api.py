@@ -11,6 +11,7 @@ list on purpose (and thinking about the version number). Regenerate with::
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 from typing import Any
 
@@ -32,6 +33,9 @@ INTERFACES = (
     "apophenic.run.RunResult",
 )
 """Classes whose public methods and fields are part of the API (the hooks hand out the last two)."""
+
+MODULES = ("apophenic.minilm",)
+"""Engine modules plugins may import whole: their public functions and classes are part of the API."""
 
 
 def _annotation(annotation: Any) -> str:
@@ -133,6 +137,8 @@ def describe() -> str:
         obj = getattr(apophenic, name)
         if inspect.isclass(obj):
             lines.append(f"{name}: class {obj.__module__}.{obj.__qualname__}")
+        elif inspect.isfunction(obj):
+            lines.append(f"{name}: def {signature(obj)}")
         elif callable(obj):
             lines.append(f"{name}: {type(obj).__name__}")
         else:
@@ -145,6 +151,17 @@ def describe() -> str:
     lines += ["", "## interfaces"]
     for dotted in INTERFACES:
         lines += _class_lines(_import(dotted))
+    lines += ["", "## modules"]
+    for dotted in MODULES:
+        module = importlib.import_module(dotted)
+        lines.append(f"module {dotted}")
+        for name, obj in sorted(vars(module).items()):
+            if name.startswith("_") or getattr(obj, "__module__", None) != dotted:
+                continue
+            if inspect.isclass(obj):
+                lines += ["    " + line for line in _class_lines(obj)]
+            elif inspect.isfunction(obj):
+                lines.append(f"    def {signature(obj)}")
     return "\n".join(lines) + "\n"
 
 

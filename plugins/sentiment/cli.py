@@ -287,11 +287,12 @@ def export_command(
     model: Path = typer.Argument(..., help="A training checkpoint (last.pt or model.pt)."),
     out: Path = typer.Option(..., "--out", "-o", help="The checkpoint to write."),
     unit_file: Path | None = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`, stored inside."),
+    steering_file: Path | None = typer.Option(None, "--steering-file", help="steering.json from benchmarks/sentiment_steering.py (the direction, tuned strengths and the default method), stored inside."),
     half: bool = typer.Option(True, "--half/--full", help="Store float16 weights (half the size)."),
 ) -> None:
-    """Write a small inference checkpoint (no optimizer state), with the found unit inside."""
+    """Write a small inference checkpoint (no optimizer state), with the found unit and steering inside."""
     from apophenic.plugins.sentiment import checkpoint
-    from apophenic.plugins.sentiment.steering import read_unit
+    from apophenic.plugins.sentiment.steering import read_steering, read_unit
 
     loaded = checkpoint.load(model)
     info = read_unit(unit_file) if unit_file is not None else loaded.unit
@@ -299,9 +300,10 @@ def export_command(
         from apophenic.plugins.sentiment.generate import check_unit
 
         check_unit(loaded.model, int(info["unit"]), f"{unit_file}: unit")
+    steering = read_steering(steering_file, loaded.model.spec.hidden) if steering_file is not None else loaded.steering
     meta = {k: v for k, v in loaded.meta.items() if k != "history"}
     meta["history"] = [h for h in loaded.meta.get("history", []) if "bpc" in h]
-    checkpoint.save(out, loaded.model, meta, unit=info, half=half)
+    checkpoint.save(out, loaded.model, meta, unit=info, half=half, steering=steering)
     typer.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
 

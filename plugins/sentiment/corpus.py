@@ -105,7 +105,7 @@ def iter_documents(
                     return
                 count += 1
                 yield (_BR.sub("\n", body) if strip_html else body), tag
-        except OSError as exc:  # a truncated gzip file, a disk error mid-stream
+        except (OSError, EOFError) as exc:  # a truncated gzip file, a disk error mid-stream
             raise ApophenicError(f"{path}: cannot read past document {count} ({exc})") from None
 
 

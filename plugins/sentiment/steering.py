@@ -50,6 +50,27 @@ def read_unit(path: Path) -> dict:
     return data
 
 
+def read_steering(path: Path, hidden: int) -> dict:
+    """A ``steering.json`` written by ``benchmarks/sentiment_steering.py``, checked against a model of ``hidden`` units."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ApophenicError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ApophenicError(f"{path}: not JSON ({exc.msg})") from None
+    d = data.get("direction") if isinstance(data, dict) else None
+    needed = ("weights", "bias", "alpha", "strength")
+    if not isinstance(d, dict) or any(k not in d for k in needed) or data.get("default") not in METHODS[1:]:
+        raise ApophenicError(f"{path}: not a steering file (expected 'default' and a 'direction' with {', '.join(needed)})")
+    if not isinstance(d["weights"], list) or len(d["weights"]) != hidden:
+        raise ApophenicError(f"{path}: direction.weights: expected {hidden} numbers, one per unit of the model")
+    try:
+        weights = torch.tensor(d["weights"], dtype=torch.float32)
+    except (TypeError, ValueError):
+        raise ApophenicError(f"{path}: direction.weights: expected numbers") from None
+    return {**data, "direction": {**d, "weights": weights}}
+
+
 @dataclass(frozen=True)
 class Steering:
     """What sampling should do: a cell-state intervention, a guide, or neither; and a description for the record."""
@@ -103,7 +124,7 @@ def resolve(loaded: Checkpoint, sentiment: str | None, method: str = "auto", uni
                                  "give a number to clamp another unit")
         goal = info["positive_value"] if target > 0 else info["negative_value"]
         neutral = info.get("neutral_value", info["threshold"])
-        value = neutral + strength * (goal - neutral)
+        value = neutral + strength * (loaded.steering or {}).get("clamp_strength", 1.0) * (goal - neutral)
         u = int(info["unit"])
         check_unit(loaded.model, u, "unit")
         return Steering(clamp_unit(u, value), None, {"method": "clamp", "unit": u, "value": value})

