@@ -102,10 +102,10 @@ def main() -> None:
                            "fluency": fluency(texts), "length": float(np.mean([len(encode(t)) for t in texts])), "n": len(texts)}
     print(f"judge fitted (train acc {judge.train_accuracy:.3f}); ceiling {ceiling}", flush=True)
 
-    def generate(method: str | None, target: int, strength: float, n: int, seed: int) -> list[str]:
+    def generate(method: str | None, target: int, strength: float, n: int, seed: int, top_k: int = 0) -> list[str]:
         word = None if method is None else ("positive" if target > 0 else "negative")
         steering = resolve(loaded, word, method or "auto", None, strength, unit_info)
-        return sample(model, "", args.length, args.temperature, 0, steering.steer, n, seed, guide=steering.guide)
+        return sample(model, "", args.length, args.temperature, top_k, steering.steer, n, seed, guide=steering.guide)
 
     def score(texts: list[str], target: int) -> dict:
         return {"vader": float(vader_rated(texts, target).mean()), "minilm": float(judge.rated(texts, target).mean()),
@@ -134,8 +134,11 @@ def main() -> None:
 
     # The measurement, on fresh seeds.
     free = generate(None, 1, 1.0, args.samples, args.seed)
-    table = {"free": {1: score(free, 1), -1: score(free, -1)}}
-    examples = {"free": free[:6]}
+    # The discriminator picks among the 8 likeliest bytes: free sampling from those 8 separates
+    # what the truncation does to fluency from what the discriminator does.
+    free8 = generate(None, 1, 1.0, args.samples, args.seed, top_k=8)
+    table = {"free": {1: score(free, 1), -1: score(free, -1)}, "free, top-8 bytes": {1: score(free8, 1), -1: score(free8, -1)}}
+    examples = {"free": free[:6], "free, top-8 bytes": free8[:3]}
     for method, strength in chosen.items():
         table[method] = {}
         examples[method] = []

@@ -121,3 +121,25 @@ def test_held_out_documents_never_reach_the_training_streams(imdb_small):
     assert len(trained) == len(texts) - len(held)
     assert not {("\x1e" + texts[i]).encode() for i in held} & trained
     assert held_out_bytes([source], 0.2, 0, 10**6).startswith(("\x1e" + texts[held[0]]).encode())
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=400), fmt=st.sampled_from(["text", "csv", "tsv", "jsonl"]), gz=st.booleans())
+def test_any_bytes_give_documents_or_one_line_error(tmp_path, raw, fmt, gz):
+    """Whatever a corpus file holds, reading it yields text or an ApophenicError of one line."""
+    import gzip
+
+    from apophenic.plugins.sentiment.corpus import iter_documents
+
+    path = tmp_path / f"fuzz.{fmt}{'.gz' if gz else ''}"
+    path.write_bytes(gzip.compress(raw)[: max(1, len(raw) // 2)] if gz and raw and raw[0] % 2 else
+                     (gzip.compress(raw) if gz else raw))
+    try:
+        for text, _ in iter_documents(path, text="text", columns=["text"] if fmt in ("csv", "tsv") else None):
+            assert isinstance(text, str) and text.strip()
+    except ApophenicError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)

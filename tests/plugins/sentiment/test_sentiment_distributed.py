@@ -107,3 +107,28 @@ def test_a_corpus_one_node_cannot_read_fails_every_rank_with_one_line(tmp_path, 
         assert "data/reviews.csv: no such corpus file" in ours[0]
         assert not (nodes[rank] / "out").exists()
     assert "stopped because rank 1 failed" in [l for l in results[0][1].splitlines() if l.startswith("error: ")][0]
+
+
+@needs_torchrun
+@pytest.mark.slow
+def test_sigkilled_training_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path, imdb_small):
+    import signal
+    import time
+
+    preset = write_train_preset(tmp_path, imdb_small, arch="lstm")
+    args = ["-p", str(preset), "--set", "steps=300", "--set", "checkpoint_every=10", "--set", "eval_every=100"]
+    assert _train([*args, "-o", str(tmp_path / "straight")], tmp_path).returncode == 0
+    run = tmp_path / "killed"
+    proc = subprocess.Popen([str(APOPHENIC), "sentiment", "train", *args, "-o", str(run)], cwd=tmp_path, env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (run / "last.pt").exists() and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = torch.load(run / "last.pt", weights_only=True)["training"]["step"]
+    assert killed_at < 300 and not (run / "model.pt").exists()  # it really died mid-run
+    assert _train([*args, "-o", str(run)], tmp_path).returncode == 0
+    a = torch.load(tmp_path / "straight" / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)

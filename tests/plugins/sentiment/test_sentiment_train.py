@@ -67,7 +67,8 @@ def test_every_shipped_preset_validates():
         ProbeConfig,
     )
 
-    kinds = {"train": TrainConfig, "probe": ProbeConfig, "generate": GenerateConfig, "card": CardConfig}
+    kinds = {"train": TrainConfig, "train-radford": TrainConfig, "probe": ProbeConfig, "generate": GenerateConfig,
+             "card": CardConfig}
     names = presets.available("sentiment-")
     assert {f"sentiment-{k}" for k in kinds} <= set(names)
     for name in names:
