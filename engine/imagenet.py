@@ -45,7 +45,7 @@ def match_class(target: str | int) -> int:
             return target
         raise ApophenicError(f"class index {target} is out of range; expected 0..999")
     text = str(target)
-    if text.strip().isdigit():
+    if text.strip().isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         return match_class(int(text))
     key = _norm(text)
     table = _lookup()

@@ -75,7 +75,7 @@ def parse_key(key: str) -> list[str | int]:
         word, index = m.groups()
         if index is not None:
             parts.append(int(index))
-        elif word.isdigit():
+        elif word.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
             parts.append(int(word))
         else:
             parts.append(word)
