@@ -6,7 +6,9 @@ the machine's load hits every side alike):
 - ``lstm``: torch's fused ``nn.LSTM`` (oneDNN on CPU);
 - ``mlstm``: the mLSTM with its TorchScript loop and hand-written backward;
 - ``mlstm-loop``: the same mLSTM through autograd, one Python step per byte
-  (what the first pass shipped).
+  (the steerable path, used for generation);
+- ``mlstm-first-pass``: the first pass's mLSTM (input projections for the whole
+  sequence, then sliced per byte inside the autograd loop), kept here as the baseline.
 
 Each step is one training update (forward, backward, Adam) of ``batch`` streams
 × ``seq`` bytes. Reported: bytes per wall second and per CPU second (median),
@@ -35,12 +37,44 @@ import torch
 import torch.nn.functional as F
 from apophenic.plugins.sentiment.model import ByteLM, ModelSpec
 
-SIDES = ("lstm", "mlstm", "mlstm-loop")
+SIDES = ("lstm", "mlstm", "mlstm-loop", "mlstm-first-pass")
+
+
+class FirstPassMLSTM(torch.nn.Module):
+    """The first pass's byte mLSTM, as shipped before this benchmark (for comparison only)."""
+
+    def __init__(self, hidden: int, embed: int = 64) -> None:
+        super().__init__()
+        self.hidden = hidden
+        self.embed = torch.nn.Embedding(256, embed)
+        self.wmx = torch.nn.Linear(embed, hidden, bias=False)
+        self.wmh = torch.nn.Linear(hidden, hidden, bias=False)
+        self.wx = torch.nn.Linear(embed, 4 * hidden)
+        self.wm = torch.nn.Linear(hidden, 4 * hidden, bias=False)
+        self.out = torch.nn.Linear(hidden, 256)
+
+    def forward(self, tokens: torch.Tensor, steer=None):
+        x = self.embed(tokens).transpose(0, 1)
+        gx = torch.cat([self.wx(x), self.wmx(x)], dim=-1)
+        H = self.hidden
+        h = c = torch.zeros(tokens.shape[0], H)
+        outs = []
+        for t in range(tokens.shape[1]):
+            m = gx[t][..., 4 * H:] * self.wmh(h)
+            z = gx[t][..., :4 * H] + self.wm(m)
+            i, f, o, u = z.chunk(4, dim=-1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(u)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outs.append(h)
+        return self.out(torch.stack(outs)).transpose(0, 1), None, None
 
 
 def make_step(side: str, hidden: int, batch: int, seq: int):
     torch.manual_seed(0)
-    model = ByteLM(ModelSpec("lstm" if side == "lstm" else "mlstm", hidden, 1, 64))
+    if side == "mlstm-first-pass":
+        model = FirstPassMLSTM(hidden)
+    else:
+        model = ByteLM(ModelSpec("lstm" if side == "lstm" else "mlstm", hidden, 1, 64))
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     tokens = torch.randint(0, 256, (batch, seq + 1))
     steer = (lambda c: c) if side == "mlstm-loop" else None  # an identity steer takes the per-byte loop
