@@ -40,7 +40,7 @@ SETS = {
     "pang-lee-reviews": ("pang_lee_polarity_reviews.csv", {"text": "text", "label": "label", "columns": ["label", "text"]}),
     "imdb": ("imdb_reviews_2500.csv", {"text": "review", "label": "sentiment", "strip_html": True}),
 }
-GRIDS = {"clamp": [1.0, 2.0, 4.0], "direction": [2.0, 4.0, 8.0, 16.0], "fudge": [1.0, 2.0, 4.0, 8.0]}
+GRIDS = {"clamp": [1.0, 2.0, 4.0], "direction": [2.0, 4.0, 8.0, 16.0], "fudge": [1.0, 2.0, 4.0, 8.0, 16.0]}
 
 
 def opening(text: str, length: int) -> str:
@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--steering-out", type=Path, default=None)
+    parser.add_argument("--discriminator", default=None,
+                        help="file name (beside --model) of a fine-tuned future discriminator for fudge; default: the direction's regression")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     t_start = time.process_time()
@@ -90,6 +92,8 @@ def main() -> None:
     cell_norm = float(np.median(np.linalg.norm(x_te, axis=1)))
     loaded.steering = {"direction": {"weights": direction["weights"], "bias": direction["bias"], "alpha": 1.0,
                                      "strength": 1.0, "candidates": 8}}
+    if args.discriminator:
+        loaded.steering["fudge"] = {"discriminator": args.discriminator, "strength": 1.0, "candidates": 8}
 
     # The judges, and the ceiling: openings of held-out reviews.
     embed = MiniLMEmbedder()
@@ -184,6 +188,8 @@ def main() -> None:
                                   "candidates": 8, "held_out_accuracy": direction["test_accuracy"]},
                     "clamp_strength": chosen.get("clamp", 1.0),
                     "measured": {m: {str(t): v for t, v in rows.items()} for m, rows in table.items()}}
+        if args.discriminator:
+            steering["fudge"] = {"discriminator": args.discriminator, "strength": chosen.get("fudge", 1.0), "candidates": 8}
         args.steering_out.write_text(json.dumps(steering))
         print(f"wrote {args.steering_out}")
 

@@ -288,6 +288,7 @@ def export_command(
     out: Path = typer.Option(..., "--out", "-o", help="The checkpoint to write."),
     unit_file: Path | None = typer.Option(None, "--unit-file", help="unit.json from `sentiment probe`, stored inside."),
     steering_file: Path | None = typer.Option(None, "--steering-file", help="steering.json from benchmarks/sentiment_steering.py (the direction, tuned strengths and the default method), stored inside."),
+    discriminator: Path | None = typer.Option(None, "--discriminator", help="A future-discriminator checkpoint for --method fudge; written beside --out as <out>-discriminator.pt."),
     half: bool = typer.Option(True, "--half/--full", help="Store float16 weights (half the size)."),
 ) -> None:
     """Write a small inference checkpoint (no optimizer state), with the found unit and steering inside."""
@@ -301,8 +302,20 @@ def export_command(
 
         check_unit(loaded.model, int(info["unit"]), f"{unit_file}: unit")
     steering = read_steering(steering_file, loaded.model.spec.hidden) if steering_file is not None else loaded.steering
+    judge = None
+    if discriminator is not None:
+        judge = checkpoint.load(discriminator)
+        if not (judge.steering or {}).get("direction"):
+            raise ApophenicError(f"{discriminator}: not a discriminator (no head in steering.direction)")
+        steering = dict(steering or {})
+        steering["fudge"] = {**steering.get("fudge", {"strength": 1.0, "candidates": 8}),
+                             "discriminator": f"{out.stem}-discriminator.pt"}
     meta = {k: v for k, v in loaded.meta.items() if k != "history"}
     meta["history"] = [h for h in loaded.meta.get("history", []) if "bpc" in h]
+    if judge is not None:
+        judge_out = out.with_name(f"{out.stem}-discriminator.pt")
+        checkpoint.save(judge_out, judge.model, judge.meta, half=half, steering=judge.steering)
+        typer.echo(f"wrote {judge_out} ({judge_out.stat().st_size / 1e6:.2f} MB)")
     checkpoint.save(out, loaded.model, meta, unit=info, half=half, steering=steering)
     typer.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 

@@ -37,10 +37,13 @@ class Guide:
     target: int          # +1 positive, -1 negative
     strength: float      # weight of the discriminator's log-probability
     candidates: int = 8  # next bytes re-ranked per step
+    model: ByteLM | None = None  # the discriminator's own network (None: read the generator's cell state)
+    squash: bool = False         # read tanh(c) instead of c
 
     def log_prob(self, cells: Tensor) -> Tensor:
         """``log p(target | text so far)`` for cell states N×H."""
-        return F.logsigmoid(self.target * (cells @ self.weights.to(cells.device) + self.bias))
+        x = torch.tanh(cells) if self.squash else cells
+        return F.logsigmoid(self.target * (x @ self.weights.to(cells.device) + self.bias))
 
 
 def _repeat_state(state: State, k: int) -> State:
@@ -70,6 +73,10 @@ def sample(model: ByteLM, prime: str = "", length: int = 300, temperature: float
     primer = torch.tensor([[DOC_START, *encode(prime)]] * samples, device=device)
     logits, state, _ = model(primer, steer=steer)
     last = logits[:, -1]
+    judge_state = None
+    if guide is not None and guide.model is not None:
+        guide.model.eval()
+        _, judge_state, _ = guide.model(primer)
     written = [bytearray() for _ in range(samples)]
     done = torch.zeros(samples, dtype=torch.bool)
     banned = torch.zeros(256, dtype=torch.bool)
@@ -89,12 +96,18 @@ def sample(model: ByteLM, prime: str = "", length: int = 300, temperature: float
             k = guide.candidates
             cand_scores, cands = torch.topk(torch.log_softmax(scores, dim=-1), k, dim=-1)  # S×K
             cand_logits, cand_state = model.step(cands.reshape(-1).to(device), _repeat_state(state, k), steer)
-            judged = guide.log_prob(cand_state[-1][1]).reshape(-1, k).cpu()
+            if guide.model is None:
+                judged = guide.log_prob(cand_state[-1][1]).reshape(-1, k).cpu()
+            else:
+                _, cand_judge = guide.model.step(cands.reshape(-1).to(device), _repeat_state(judge_state, k))
+                judged = guide.log_prob(cand_judge[-1][1]).reshape(-1, k).cpu()
             mixed = (cand_scores + guide.strength * judged).masked_fill(cand_scores == float("-inf"), float("-inf"))
             choice = torch.multinomial(torch.softmax(mixed, dim=-1), 1, generator=gen)[:, 0]
             nxt = cands[torch.arange(samples), choice]
             rows = (torch.arange(samples) * k + choice).to(device)
             step_logits, state = cand_logits[rows], _pick_state(cand_state, rows)
+            if guide.model is not None:
+                judge_state = _pick_state(cand_judge, rows)
         for i, b in enumerate(nxt.tolist()):
             if done[i]:
                 continue

@@ -104,8 +104,8 @@ class FusedLSTM(nn.Module):
         z = below @ w_ih.t() + h_prev @ w_hh.t() + b_ih + b_hh
         c = c0[-1]
         cells = []
-        for t in range(x.shape[0]):
-            c, _, _ = _gates_to_state(z[t], c, "ifuo")
+        for z_t in z.unbind(0):  # unbind, not z[t]: each slice's backward would write a zero-filled T×B×4H tensor
+            c, _, _ = _gates_to_state(z_t, c, "ifuo")
             cells.append(c)
         return x, new_state, torch.stack(cells)
 
@@ -215,8 +215,8 @@ class ByteLM(nn.Module):
             y, state, cells = self.rnn.sequence(x, state, keep_cells)
         else:
             outs, kept = [], []
-            for t in range(T):
-                h, state = self.rnn.step(x[t], state, steer)
+            for x_t in x.unbind(0):  # unbind, not x[t]: see FusedLSTM.sequence
+                h, state = self.rnn.step(x_t, state, steer)
                 outs.append(h)
                 kept.append(state[-1][1])
             y = torch.stack(outs)

@@ -68,6 +68,11 @@ def read_steering(path: Path, hidden: int) -> dict:
         weights = torch.tensor(d["weights"], dtype=torch.float32)
     except (TypeError, ValueError):
         raise ApophenicError(f"{path}: direction.weights: expected numbers") from None
+    fudge = data.get("fudge")
+    if fudge is not None:
+        name = fudge.get("discriminator") if isinstance(fudge, dict) else None
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            raise ApophenicError(f"{path}: fudge.discriminator: expected the file name of a discriminator beside the model")
     return {**data, "direction": {**d, "weights": weights}}
 
 
@@ -137,6 +142,29 @@ def resolve(loaded: Checkpoint, sentiment: str | None, method: str = "auto", uni
         alpha = float(d["alpha"]) * strength * target
         unit_vector = weights / weights.norm()
         return Steering(add_direction(unit_vector, alpha), None, {"method": "direction", "alpha": alpha})
+    fudge = (loaded.steering or {}).get("fudge")
+    if fudge and fudge.get("discriminator"):
+        judge = load_discriminator(loaded, str(fudge["discriminator"]))
+        jd = judge.steering["direction"]
+        lam = float(fudge.get("strength", 1.0)) * strength
+        guide = Guide(torch.as_tensor(jd["weights"], dtype=torch.float32), float(jd["bias"]), target, lam,
+                      int(fudge.get("candidates", 8)), judge.model, bool(jd.get("squash", False)))
+        return Steering(None, guide, {"method": "fudge", "strength": lam, "target": target, "candidates": guide.candidates,
+                                      "discriminator": str(fudge["discriminator"])})
     lam = float(d["strength"]) * strength
     guide = Guide(weights, float(d["bias"]), target, lam, int(d.get("candidates", 8)))
     return Steering(None, guide, {"method": "fudge", "strength": lam, "target": target, "candidates": guide.candidates})
+
+
+def load_discriminator(loaded: Checkpoint, name: str) -> Checkpoint:
+    """The future discriminator a checkpoint names: a file in the same folder (a plain name, never a path)."""
+    from apophenic.plugins.sentiment import checkpoint
+
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ApophenicError(f"{loaded.path}: steering.fudge.discriminator {name!r}: expected a file name beside the model")
+    folder = Path(loaded.path).parent if loaded.path is not None else Path(".")
+    judge = checkpoint.load(folder / name, next(loaded.model.parameters()).device)
+    d = (judge.steering or {}).get("direction")
+    if not isinstance(d, dict) or "weights" not in d or torch.as_tensor(d["weights"]).shape != (judge.model.spec.hidden,):
+        raise ApophenicError(f"{folder / name}: not a discriminator (no head of {judge.model.spec.hidden} weights in steering.direction)")
+    return judge

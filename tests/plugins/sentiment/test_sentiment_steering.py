@@ -64,3 +64,38 @@ def test_fluency_counts_dictionary_words():
     assert fluency(["thw flim wsa wnoderful"]) == 0.0
     assert is_word("--", frozenset()) is None  # punctuation is not counted either way
     assert fluency(["a 10/10 movie ; xqzt"]) == pytest.approx(3 / 4)
+
+
+def test_exported_discriminator_guides_generation(tmp_path, tiny_model, imdb_small, capsys):
+    """A fine-tuned discriminator ships beside the model and --method fudge reads it from there."""
+    import json
+
+    import numpy as np
+    from apophenic.plugins.sentiment.corpus import binary_labels, read_documents
+    from apophenic.plugins.sentiment.discriminator import train_discriminator
+    from sentiment_support import run_cli
+
+    docs = read_documents(imdb_small, text="review", label="sentiment")
+    y, _ = binary_labels(docs.labels, "imdb")
+    lm = checkpoint.load(tiny_model).model
+    model, head, acc = train_discriminator(lm, docs.texts[:60], y[:60], docs.texts[60:], y[60:], steps=3, length=60,
+                                           batch=8, report=lambda _: None)
+    assert 0.0 <= acc["all_positions"] <= 1.0 and "after_60" in acc
+    judge = tmp_path / "judge.pt"
+    checkpoint.save(judge, model, {}, steering={"direction": {"weights": head.weight[0].detach(), "bias": 0.0,
+                                                              "alpha": 1.0, "strength": 1.0, "squash": True}})
+    steering = tmp_path / "steering.json"
+    steering.write_text(json.dumps({"default": "fudge", "direction": {"weights": np.ones(12).tolist(), "bias": 0.0,
+                                                                      "alpha": 1.0, "strength": 1.0}}))
+    out = tmp_path / "m.pt"
+    assert run_cli(["sentiment", "export", str(tiny_model), "-o", str(out), "--steering-file", str(steering),
+                    "--discriminator", str(judge)]) == 0
+    assert (tmp_path / "m-discriminator.pt").is_file()
+    capsys.readouterr()
+    assert run_cli(["sentiment", "generate", "-m", str(out), "--sentiment", "negative", "-n", "30", "--samples", "2"]) == 0
+    assert capsys.readouterr().out.strip()
+    loaded = checkpoint.load(out)
+    assert resolve(loaded, "positive").record["discriminator"] == "m-discriminator.pt"
+    loaded.steering["fudge"]["discriminator"] = "../judge.pt"  # a path, not a name beside the model: refused
+    with pytest.raises(ApophenicError, match="expected a file name beside the model"):
+        resolve(loaded, "positive", "fudge")
