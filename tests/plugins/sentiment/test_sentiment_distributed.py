@@ -21,6 +21,15 @@ needs_torchrun = pytest.mark.skipif(not TORCHRUN.is_file() or not APOPHENIC.is_f
                                     reason="torchrun / apophenic scripts are not installed beside this python")
 
 
+def _free_port() -> int:
+    """A TCP port nobody listens on now (other test runs on this machine must not collide)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _env() -> dict:
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
     env.pop("WORLD_SIZE", None)
@@ -28,11 +37,11 @@ def _env() -> dict:
     return env
 
 
-def _train(args: list[str], cwd: Path, procs: int = 1, port: int = 29611, extra: list[str] = ()) -> subprocess.CompletedProcess:
+def _train(args: list[str], cwd: Path, procs: int = 1, extra: list[str] = ()) -> subprocess.CompletedProcess:
     if procs == 1:
         cmd = [str(APOPHENIC), "sentiment", "train", *args]
     else:
-        cmd = [str(TORCHRUN), "--nproc-per-node", str(procs), "--master-addr", "127.0.0.1", "--master-port", str(port),
+        cmd = [str(TORCHRUN), "--nproc-per-node", str(procs), "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
                *extra, "--no-python", str(APOPHENIC), "sentiment", "train", *args]
     return subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
 
@@ -73,10 +82,10 @@ def test_ddp_equals_one_process_and_resumes_with_another_process_count(tmp_path,
     rate = ["--set", 'lr_schedule="constant"', "--set", "warmup=0"]
     common = ["-p", str(preset), *rate, "--set", "steps=8", "--set", "eval_every=4", "--set", "checkpoint_every=4"]
     assert _train([*common, "-o", str(tmp_path / "one")], tmp_path).returncode == 0
-    assert _train([*common, "-o", str(tmp_path / "two")], tmp_path, procs=2, port=29612).returncode == 0
+    assert _train([*common, "-o", str(tmp_path / "two")], tmp_path, procs=2).returncode == 0
     assert _losses(tmp_path / "two") == pytest.approx(_losses(tmp_path / "one"), abs=2e-4)
     half = ["-p", str(preset), *rate, "--set", "steps=4", "--set", "eval_every=4", "--set", "checkpoint_every=4"]
-    assert _train([*half, "-o", str(tmp_path / "mixed")], tmp_path, procs=2, port=29613).returncode == 0
+    assert _train([*half, "-o", str(tmp_path / "mixed")], tmp_path, procs=2).returncode == 0
     assert _train([*common, "-o", str(tmp_path / "mixed")], tmp_path).returncode == 0
     a = torch.load(tmp_path / "one" / "model.pt", weights_only=True)["state_dict"]
     b = torch.load(tmp_path / "mixed" / "model.pt", weights_only=True)["state_dict"]
@@ -93,8 +102,9 @@ def test_a_corpus_one_node_cannot_read_fails_every_rank_with_one_line(tmp_path, 
     preset_text = write_train_preset(tmp_path, Path("data/reviews.csv")).read_text()
     for node in nodes:
         (node / "train.toml").write_text(preset_text)
+    port = str(_free_port())
     cmd = lambda rank: [str(TORCHRUN), "--nnodes", "2", "--node-rank", str(rank), "--nproc-per-node", "1",  # noqa: E731
-                        "--master-addr", "127.0.0.1", "--master-port", "29614", "--no-python", str(APOPHENIC),
+                        "--master-addr", "127.0.0.1", "--master-port", port, "--no-python", str(APOPHENIC),
                         "sentiment", "train", "-p", "train.toml", "-o", "out"]
     procs = [subprocess.Popen(cmd(r), cwd=nodes[r], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for r in (0, 1)]
