@@ -180,9 +180,9 @@ def _sample(config, model: Path | None, unit_file: Path | None):
 @app.command("generate")
 def generate_command(
     sentiment: str | None = typer.Option(None, "--sentiment", "-s", help="positive, negative, a number to clamp the unit to, or none (free sampling). Default: the preset's (positive)."),
-    method: str | None = typer.Option(None, "--method", help="How to steer: auto (the method stored with the model as measuring best), clamp, direction or fudge."),
+    method: str | None = typer.Option(None, "--method", help="How to steer: auto (the method stored with the model as measuring best), clamp, direction, fudge or words."),
     unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp (default: the model's sentiment unit)."),
-    strength: float | None = typer.Option(None, help="Multiplier on the stored steering strength (clamp value, direction alpha or discriminator weight)."),
+    strength: float | None = typer.Option(None, help="Multiplier on the stored steering strength (clamp value, direction alpha, discriminator weight or word-classifier exponent)."),
     prime: str | None = typer.Option(None, help="Text the review starts with."),
     length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
     temperature: float | None = typer.Option(None, "--temperature", "-t", help="Sampling temperature."),
@@ -219,7 +219,7 @@ def card_command(
     out: Path = typer.Option(Path("sentiment-card.png"), "--out", "-o", help="PNG file to write."),
     text: str | None = typer.Option(None, "--text", help="Typeset this text instead of generating a review."),
     sentiment: str | None = typer.Option("positive", "--sentiment", "-s", help="positive, negative, a number, or 'none'."),
-    method: str | None = typer.Option(None, "--method", help="auto, clamp, direction or fudge (see generate)."),
+    method: str | None = typer.Option(None, "--method", help="auto, clamp, direction, fudge or words (see generate)."),
     unit: int | None = typer.Option(None, "--unit", help="Cell unit to clamp and colour by (default: the sentiment unit)."),
     prime: str | None = typer.Option(None, help="Text the review starts with."),
     length: int | None = typer.Option(None, "--length", "-n", help="Bytes to write after the prime."),
@@ -272,7 +272,8 @@ def card_command(
         word = gen.sentiment if gen.sentiment in ("positive", "negative") else "clamped"
         how = {"clamp": lambda r: f"unit {r['unit']} held at {r['value']:+.2f}",
                "direction": lambda r: f"direction added x{r['alpha']:+.2f}",
-               "fudge": lambda r: f"discriminator-guided x{r['strength']:.2f}"}[record["method"]](record)
+               "fudge": lambda r: f"discriminator-guided x{r['strength']:.2f}",
+               "words": lambda r: f"classifier-chosen words x{r['strength']:.2f}"}[record["method"]](record)
         title = f"{word}: {how}  ·  seed {gen.seed}"
     else:
         title = f"unit {colour_unit}"

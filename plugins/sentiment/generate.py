@@ -7,7 +7,10 @@ Two kinds of steering act during sampling:
 - a :class:`Guide` leaves the model alone and re-ranks its next-byte
   candidates by what a discriminator on the cell state *after* each candidate
   says about the review's sentiment (FUDGE, Yang & Klein 2021; a byte-level
-  cousin of PPLM's attribute model): ``log p(byte) + strength * log p(sentiment | text + byte)``.
+  cousin of PPLM's attribute model): ``log p(byte) + strength * log p(sentiment | text + byte)``;
+- a :class:`~apophenic.plugins.sentiment.word_guide.WordGuide` chooses whole
+  words the model proposes by what a classifier reads in the *text*
+  (:mod:`apophenic.plugins.sentiment.word_guide`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch.nn.functional as F
 from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.corpus import DOC_START, decode, encode
 from apophenic.plugins.sentiment.model import ByteLM, State, Steer
+from apophenic.plugins.sentiment.word_guide import WordGuide, sample_words
 from torch import Tensor
 
 
@@ -57,7 +61,7 @@ def _pick_state(state: State, rows: Tensor) -> State:
 @torch.no_grad()
 def sample(model: ByteLM, prime: str = "", length: int = 300, temperature: float = 0.8, top_k: int = 0,
            steer: Steer | None = None, samples: int = 1, seed: int = 0, device: torch.device | str = "cpu",
-           stop_at_end: bool = True, printable: bool = True, guide: Guide | None = None) -> list[str]:
+           stop_at_end: bool = True, printable: bool = True, guide: Guide | WordGuide | None = None) -> list[str]:
     """``samples`` reviews of up to ``length`` bytes after ``prime``.
 
     Every review starts from a fresh state and the start-of-review marker, so
@@ -68,6 +72,15 @@ def sample(model: ByteLM, prime: str = "", length: int = 300, temperature: float
     ASCII, newline and the end marker can be sampled. The same seed and
     settings give the same text.
     """
+    banned = torch.zeros(256, dtype=torch.bool)
+    if printable:
+        banned[:] = True
+        banned[32:127] = False
+        banned[[10, DOC_START]] = False
+    if isinstance(guide, WordGuide):
+        if steer is not None:
+            raise ApophenicError("a word guide steers by the text alone; it does not combine with a cell-state steer")
+        return sample_words(model, guide, prime, length, temperature, samples, seed, device, stop_at_end, top_k, banned)
     model.eval()
     gen = torch.Generator(device="cpu").manual_seed(seed)
     primer = torch.tensor([[DOC_START, *encode(prime)]] * samples, device=device)
@@ -79,11 +92,6 @@ def sample(model: ByteLM, prime: str = "", length: int = 300, temperature: float
         _, judge_state, _ = guide.model(primer)
     written = [bytearray() for _ in range(samples)]
     done = torch.zeros(samples, dtype=torch.bool)
-    banned = torch.zeros(256, dtype=torch.bool)
-    if printable:
-        banned[:] = True
-        banned[32:127] = False
-        banned[[10, DOC_START]] = False
     for _ in range(length):
         scores = (last.float().cpu() / temperature).masked_fill(banned, float("-inf"))
         if top_k:

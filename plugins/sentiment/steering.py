@@ -8,7 +8,11 @@ Three methods, measured against each other in ``docs/sentiment.md``:
   weights of a logistic regression on the cell state) to the cell state after
   every byte (sentiment as a linear direction, Tigges et al. 2023);
 - ``fudge``: re-rank each byte's candidates by that same regression's
-  opinion of the text they would make (a future discriminator, Yang & Klein 2021).
+  opinion of the text they would make (a future discriminator, Yang & Klein 2021);
+- ``words``: at every word boundary let the model propose ``candidates`` whole
+  words and keep one by the review classifier's reading of the *text* with it
+  (the discriminator reads text, not the cell state;
+  :mod:`apophenic.plugins.sentiment.word_guide`).
 
 ``auto`` uses the method stored with the model as measuring best.
 """
@@ -24,9 +28,11 @@ from apophenic.errors import ApophenicError
 from apophenic.plugins.sentiment.checkpoint import Checkpoint
 from apophenic.plugins.sentiment.generate import Guide, check_unit
 from apophenic.plugins.sentiment.model import Steer, add_direction, clamp_unit
+from apophenic.plugins.sentiment.word_guide import WordGuide
 
 SHIPPED = Path(__file__).parent / "data" / "sentiment-lm.pt"
-METHODS = ("auto", "clamp", "direction", "fudge")
+METHODS = ("auto", "clamp", "direction", "fudge", "words")
+WORDS_DEFAULT = {"strength": 8.0, "candidates": 8}  # for a model whose steering was never measured
 
 
 def default_model() -> Path:
@@ -73,6 +79,12 @@ def read_steering(path: Path, hidden: int) -> dict:
         name = fudge.get("discriminator") if isinstance(fudge, dict) else None
         if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
             raise ApophenicError(f"{path}: fudge.discriminator: expected the file name of a discriminator beside the model")
+    words = data.get("words")
+    if words is not None:
+        ok = isinstance(words, dict) and all(isinstance(words.get(k), (int, float)) and not isinstance(words.get(k), bool)
+                                             for k in ("strength", "candidates"))
+        if not ok or words["strength"] < 0 or int(words["candidates"]) != words["candidates"] or words["candidates"] < 1:
+            raise ApophenicError(f"{path}: words: expected a strength >= 0 and a whole number of candidates >= 1")
     return {**data, "direction": {**d, "weights": weights}}
 
 
@@ -81,7 +93,7 @@ class Steering:
     """What sampling should do: a cell-state intervention, a guide, or neither; and a description for the record."""
 
     steer: Steer | None = None
-    guide: Guide | None = None
+    guide: Guide | WordGuide | None = None
     record: dict | None = None
 
 
@@ -120,6 +132,14 @@ def resolve(loaded: Checkpoint, sentiment: str | None, method: str = "auto", uni
         method = (loaded.steering or {}).get("default", "clamp")
     if unit is not None and method != "clamp":
         raise ApophenicError(f"--unit {unit}: only --method clamp holds a unit (this is --method {method})")
+    if method == "words":
+        from apophenic.plugins.sentiment import classifier
+
+        stored = {**WORDS_DEFAULT, **((loaded.steering or {}).get("words") or {})}
+        lam = float(stored["strength"]) * strength
+        guide = WordGuide(classifier.load(), target, lam, int(stored["candidates"]))
+        return Steering(None, guide, {"method": "words", "strength": lam, "target": target, "candidates": guide.candidates,
+                                      "scorer": "review-classifier"})
     if method == "clamp":
         if info is None:
             raise ApophenicError(f"--sentiment {sentiment}: {loaded.path} has no found sentiment unit; "

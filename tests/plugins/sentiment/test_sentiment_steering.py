@@ -52,7 +52,7 @@ def test_methods_need_what_they_steer_with(tiny_model):
     loaded = checkpoint.load(tiny_model)
     with pytest.raises(ApophenicError, match="has no sentiment direction"):
         resolve(loaded, "positive", "fudge")
-    with pytest.raises(ApophenicError, match="--method 'magic': expected one of auto, clamp, direction, fudge"):
+    with pytest.raises(ApophenicError, match="--method .magic.: expected one of auto, clamp, direction, fudge, words"):
         resolve(loaded, "positive", "magic")
     loaded.steering = {"direction": {"weights": torch.ones(5), "bias": 0.0, "alpha": 1.0, "strength": 1.0}}
     with pytest.raises(ApophenicError, match="the stored direction has \\(5,\\) weights; the model has 12 units"):
