@@ -1,4 +1,4 @@
-"""Steering measured: unit clamp vs. direction added vs. future discriminator, against free sampling.
+"""Steering measured: unit clamp vs. direction added vs. future discriminators (cell state; text, by words), against free sampling.
 
 For each method it samples N positive-steered and N negative-steered reviews
 (300 bytes, temperature 0.8, fresh seeds) from a sentiment checkpoint and
@@ -6,9 +6,13 @@ reports, per target: the share VADER rates as the target, the share the
 MiniLM judge (an embedding probe fitted on labelled review openings, never
 used for steering) rates as the target, fluency (share of tokens that are
 dictionary words) and mean length; free sampling and held-out review openings
-(the ceiling) are scored the same way. Each method's strength is chosen first
-on separate selection seeds: the strongest VADER effect whose fluency stays
-within 5 points of free sampling. The method that measures best on both
+(the ceiling) are scored the same way. Each method's strength (for ``words``:
+strength and candidates) is chosen first on separate selection seeds: the
+strongest VADER effect whose fluency stays within 5 points of free sampling.
+``words`` is steered by the shipped review classifier (``classify``), which is
+neither judge; its mean P(target) is reported too. Each share is
+compared with free sampling's by Fisher's exact test (two-sided); generation
+speed is ``bench_sentiment_generate.py``'s. The method that measures best on both
 judges within that fluency bound becomes the model's default
 (``--steering-out`` writes it with the direction for ``apophenic sentiment export``).
 
@@ -28,7 +32,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 import torch
-from apophenic.plugins.sentiment import checkpoint
+from apophenic.plugins.sentiment import checkpoint, classifier
 from apophenic.plugins.sentiment.corpus import binary_labels, decode, encode, read_documents, split
 from apophenic.plugins.sentiment.direction import fit_direction, prefix_states
 from apophenic.plugins.sentiment.fluency import fluency
@@ -40,11 +44,37 @@ SETS = {
     "pang-lee-reviews": ("pang_lee_polarity_reviews.csv", {"text": "text", "label": "label", "columns": ["label", "text"]}),
     "imdb": ("imdb_reviews_2500.csv", {"text": "review", "label": "sentiment", "strip_html": True}),
 }
-GRIDS = {"clamp": [1.0, 2.0, 4.0], "direction": [2.0, 4.0, 8.0, 16.0], "fudge": [1.0, 2.0, 4.0, 8.0, 16.0]}
+# (strength, candidates); candidates None: the method's stored default.
+GRIDS = {"clamp": [(1.0, None), (2.0, None), (4.0, None)],
+         "direction": [(2.0, None), (4.0, None), (8.0, None), (16.0, None)],
+         "fudge": [(1.0, None), (2.0, None), (4.0, None), (8.0, None), (16.0, None)],
+         "words": [(lam, k) for k in (4, 8, 16) for lam in (2.0, 4.0, 8.0, 16.0)]}
 
 
 def opening(text: str, length: int) -> str:
     return decode(encode(text)[:length])
+
+
+def versus_free(table: dict, n: int) -> dict:
+    """Each method's share minus free sampling's, per target and judge, with Fisher's exact two-sided p (n texts a side)."""
+    from scipy.stats import fisher_exact
+
+    out = {}
+    for method, rows in table.items():
+        if method == "free":
+            continue
+        for target in (1, -1):
+            for judge in ("vader", "minilm"):
+                a, b = round(rows[target][judge] * n), round(table["free"][target][judge] * n)
+                p = fisher_exact([[a, n - a], [b, n - b]])[1]
+                out[f"{method} {'positive' if target > 0 else 'negative'} {judge}"] = {"difference": (a - b) / n, "p": float(p)}
+    return out
+
+
+def setting_text(setting: tuple[float, int | None] | None) -> str:
+    if setting is None:
+        return "-"
+    return f"{setting[0]:g}" if setting[1] is None else f"{setting[0]:g}, {setting[1]} words"
 
 
 def main() -> None:
@@ -62,6 +92,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--steering-out", type=Path, default=None)
+    parser.add_argument("--methods", nargs="+", default=list(GRIDS), choices=list(GRIDS), help="methods to measure")
     parser.add_argument("--discriminator", default=None,
                         help="file name (beside --model) of a fine-tuned future discriminator for fudge; default: the direction's regression")
     args = parser.parse_args()
@@ -102,55 +133,76 @@ def main() -> None:
     ceiling = {}
     for target, label in ((1, 1), (-1, 0)):
         texts = [t for t, y in zip(ceiling_texts, test_y) if y == label]
+        p = classifier.load().positive_probability(texts)
         ceiling[target] = {"vader": float(vader_rated(texts, target).mean()), "minilm": float(judge.rated(texts, target).mean()),
-                           "fluency": fluency(texts), "length": float(np.mean([len(encode(t)) for t in texts])), "n": len(texts)}
+                           "fluency": fluency(texts), "length": float(np.mean([len(encode(t)) for t in texts])), "n": len(texts),
+                           "classifier": float(np.mean(p if target > 0 else 1 - p))}
     print(f"judge fitted (train acc {judge.train_accuracy:.3f}); ceiling {ceiling}", flush=True)
 
-    def generate(method: str | None, target: int, strength: float, n: int, seed: int, top_k: int = 0) -> list[str]:
+    reviews = classifier.load()
+
+    def generate(method: str | None, target: int, setting: tuple[float, int | None], n: int, seed: int,
+                 top_k: int = 0) -> list[str]:
         word = None if method is None else ("positive" if target > 0 else "negative")
+        strength, candidates = setting
+        if method == "words":  # the stored settings are multiplied by --strength: store 1 and the candidates
+            loaded.steering["words"] = {"strength": 1.0, "candidates": candidates}
         steering = resolve(loaded, word, method or "auto", None, strength, unit_info)
         return sample(model, "", args.length, args.temperature, top_k, steering.steer, n, seed, guide=steering.guide)
 
-    def score(texts: list[str], target: int) -> dict:
-        return {"vader": float(vader_rated(texts, target).mean()), "minilm": float(judge.rated(texts, target).mean()),
-                "fluency": fluency(texts), "length": float(np.mean([len(encode(t)) for t in texts]))}
+    def score(texts: list[str], target: int, seconds: float | None = None) -> dict:
+        p = reviews.positive_probability(texts)
+        out = {"vader": float(vader_rated(texts, target).mean()), "minilm": float(judge.rated(texts, target).mean()),
+               "fluency": fluency(texts), "length": float(np.mean([len(encode(t)) for t in texts])),
+               "classifier": float(np.mean(p if target > 0 else 1 - p))}
+        if seconds is not None:
+            out["cpu_s_per_review"] = seconds / len(texts)
+        return out
+
+    def timed(method: str | None, target: int, setting: tuple[float, int | None], n: int, seed: int, top_k: int = 0):
+        t0 = time.process_time()
+        texts = generate(method, target, setting, n, seed, top_k)
+        return texts, time.process_time() - t0
 
     # Strength per method, on selection seeds, judged by VADER and fluency only.
-    select_free = generate(None, 1, 1.0, args.select_samples, args.select_seed)
+    select_free = generate(None, 1, (1.0, None), args.select_samples, args.select_seed)
     free_fluency_sel = fluency(select_free)
     chosen, selection = {}, {}
-    for method, grid in GRIDS.items():
+    for method in args.methods:
         if method == "clamp" and unit_info is None:
             continue
         rows = []
-        for strength in grid:
+        for setting in GRIDS[method]:
             t0 = time.perf_counter()
-            pos = generate(method, 1, strength, args.select_samples, args.select_seed)
-            neg = generate(method, -1, strength, args.select_samples, args.select_seed + 1)
+            pos = generate(method, 1, setting, args.select_samples, args.select_seed)
+            neg = generate(method, -1, setting, args.select_samples, args.select_seed + 1)
             effect = (vader_rated(pos, 1).mean() + vader_rated(neg, -1).mean()) / 2
             flu = fluency(pos + neg)
-            rows.append({"strength": strength, "vader_success": float(effect), "fluency": flu,
+            rows.append({"strength": setting[0], "candidates": setting[1], "vader_success": float(effect), "fluency": flu,
                          "seconds": round(time.perf_counter() - t0, 1)})
-            print(f"select {method} x{strength}: VADER {effect:.2f}, fluency {flu:.3f} (free {free_fluency_sel:.3f})", flush=True)
+            print(f"select {method} x{setting[0]} ({setting[1] or '-'} candidates): VADER {effect:.2f}, "
+                  f"fluency {flu:.3f} (free {free_fluency_sel:.3f})", flush=True)
         ok = [r for r in rows if r["fluency"] >= free_fluency_sel - 0.05] or rows[:1]
-        chosen[method] = max(ok, key=lambda r: r["vader_success"])["strength"]
+        best = max(ok, key=lambda r: r["vader_success"])
+        chosen[method] = (best["strength"], best["candidates"])
         selection[method] = rows
 
     # The measurement, on fresh seeds.
-    free = generate(None, 1, 1.0, args.samples, args.seed)
+    free, free_s = timed(None, 1, (1.0, None), args.samples, args.seed)
     # The discriminator picks among the 8 likeliest bytes: free sampling from those 8 separates
     # what the truncation does to fluency from what the discriminator does.
-    free8 = generate(None, 1, 1.0, args.samples, args.seed, top_k=8)
-    table = {"free": {1: score(free, 1), -1: score(free, -1)}, "free, top-8 bytes": {1: score(free8, 1), -1: score(free8, -1)}}
+    free8, free8_s = timed(None, 1, (1.0, None), args.samples, args.seed, top_k=8)
+    table = {"free": {1: score(free, 1, free_s), -1: score(free, -1, free_s)},
+             "free, top-8 bytes": {1: score(free8, 1, free8_s), -1: score(free8, -1, free8_s)}}
     examples = {"free": free[:6], "free, top-8 bytes": free8[:3]}
-    for method, strength in chosen.items():
+    for method, setting in chosen.items():
         table[method] = {}
         examples[method] = []
         for target in (1, -1):
-            texts = generate(method, target, strength, args.samples, args.seed + (0 if target > 0 else 1))
-            table[method][target] = score(texts, target)
+            texts, seconds = timed(method, target, setting, args.samples, args.seed + (0 if target > 0 else 1))
+            table[method][target] = score(texts, target, seconds)
             examples[method] += texts[:3]
-        print(f"{method} x{strength}: {table[method]}", flush=True)
+        print(f"{method} x{setting}: {table[method]}", flush=True)
 
     free_flu = fluency(free)
     eligible = [m for m in chosen if min(table[m][1]["fluency"], table[m][-1]["fluency"]) >= free_flu - 0.05]
@@ -160,16 +212,21 @@ def main() -> None:
 
     default = max(eligible, key=merit) if eligible else "clamp"
     print(f"\ndefault method: {default} (eligible: {eligible})\n")
-    print("| method | strength | target | VADER | MiniLM judge | fluency | mean length |")
-    print("|---|---|---|---|---|---|---|")
+    print("| method | strength | target | VADER | MiniLM judge | classifier P(target) | fluency | mean length | CPU s / review (batch) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for target in (1, -1):
         r = ceiling[target]
-        print(f"| real reviews (ceiling) | - | {'positive' if target > 0 else 'negative'} | {r['vader']:.0%} | {r['minilm']:.0%} | {r['fluency']:.1%} | {r['length']:.0f} |")
+        print(f"| real reviews (ceiling) | - | {'positive' if target > 0 else 'negative'} | {r['vader']:.0%} | {r['minilm']:.0%} | "
+              f"{r['classifier']:.2f} | {r['fluency']:.1%} | {r['length']:.0f} | - |")
     for method, rows in table.items():
         for target in (1, -1):
             r = rows[target]
-            print(f"| {method} | {chosen.get(method, '-')} | {'positive' if target > 0 else 'negative'} | {r['vader']:.0%} | "
-                  f"{r['minilm']:.0%} | {r['fluency']:.1%} | {r['length']:.0f} |")
+            print(f"| {method} | {setting_text(chosen.get(method))} | {'positive' if target > 0 else 'negative'} | {r['vader']:.0%} | "
+                  f"{r['minilm']:.0%} | {r['classifier']:.2f} | {r['fluency']:.1%} | {r['length']:.0f} | {r['cpu_s_per_review']:.2f} |")
+    print("\n| method | target | judge | share − free | Fisher p |\n|---|---|---|---|---|")
+    for key, v in versus_free(table, args.samples).items():
+        method, target, judge = key.rsplit(" ", 2)
+        print(f"| {method} | {target} | {judge} | {v['difference']:+.0%} | {v['p']:.3f} |")
     for method, texts in examples.items():
         print(f"\n## {method}")
         for t in texts:
@@ -177,6 +234,7 @@ def main() -> None:
     result = {"model": str(args.model), "direction": {k: v for k, v in direction.items() if k != "weights"},
               "cell_norm_median": cell_norm, "judge_train_accuracy": judge.train_accuracy, "ceiling": ceiling,
               "selection": selection, "chosen": chosen, "table": table, "default": default, "examples": examples,
+              "versus_free": versus_free(table, args.samples),
               "settings": {k: v for k, v in vars(args).items() if not isinstance(v, Path)},
               "cpu_seconds": round(time.process_time() - t_start)}
     if args.json:
@@ -184,12 +242,14 @@ def main() -> None:
     if args.steering_out:
         steering = {"default": default,
                     "direction": {"weights": direction["weights"].tolist(), "bias": direction["bias"],
-                                  "alpha": chosen.get("direction", 1.0), "strength": chosen.get("fudge", 1.0),
+                                  "alpha": chosen.get("direction", (1.0,))[0], "strength": chosen.get("fudge", (1.0,))[0],
                                   "candidates": 8, "held_out_accuracy": direction["test_accuracy"]},
-                    "clamp_strength": chosen.get("clamp", 1.0),
+                    "clamp_strength": chosen.get("clamp", (1.0,))[0],
                     "measured": {m: {str(t): v for t, v in rows.items()} for m, rows in table.items()}}
         if args.discriminator:
-            steering["fudge"] = {"discriminator": args.discriminator, "strength": chosen.get("fudge", 1.0), "candidates": 8}
+            steering["fudge"] = {"discriminator": args.discriminator, "strength": chosen.get("fudge", (1.0,))[0], "candidates": 8}
+        if "words" in chosen:
+            steering["words"] = {"strength": chosen["words"][0], "candidates": chosen["words"][1], "scorer": "review-classifier"}
         args.steering_out.write_text(json.dumps(steering))
         print(f"wrote {args.steering_out}")
 
