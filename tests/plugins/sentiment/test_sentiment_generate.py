@@ -53,7 +53,7 @@ def test_shipped_model_is_small_and_plain_weights():
     payload = torch.load(SHIPPED, weights_only=True)
     assert payload["unit"]["unit"] < payload["spec"]["hidden"]
     assert payload["meta"]["held_out_bpc"] < 2.5
-    assert payload["steering"]["default"] in ("clamp", "direction", "fudge")
+    assert payload["steering"]["default"] in ("clamp", "direction", "fudge", "words")
     assert payload["steering"]["direction"]["weights"].shape == (payload["spec"]["hidden"],)
 
 
