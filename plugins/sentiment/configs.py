@@ -93,7 +93,7 @@ class GenerateConfig(Strict):
     sentiment: str | None = Field(None, description="'positive', 'negative', a number (the clamp value), or empty for no clamp.")
     method: Literal["auto", "clamp", "direction", "fudge", "words"] = Field("auto", description="How positive/negative steer: 'auto' (the method stored with the model as measuring best), 'clamp' (hold the sentiment unit), 'direction' (add the sentiment direction to the cell state), 'fudge' (re-rank bytes by a discriminator), 'words' (choose among whole words the model proposes by the review classifier's reading of the text).")
     unit: int | None = Field(None, ge=0, description="The cell unit to clamp (default: the model's found sentiment unit).")
-    strength: float = Field(1.0, gt=0, description="Multiplier on the model's stored steering strength (clamp value, direction alpha, discriminator weight, word-classifier exponent).")
+    strength: float = Field(1.0, gt=0, le=1000, allow_inf_nan=False, description="Multiplier on the model's stored steering strength (clamp value, direction alpha, discriminator weight, word-classifier exponent).")
     prime: str = Field("", description="Text the sample starts with (fed to the model first).")
     length: int = Field(300, ge=1, le=100000, description="Characters (bytes) to generate after the prime.")
     temperature: float = Field(0.8, gt=0, description="Softmax temperature: lower is safer, higher is wilder.")

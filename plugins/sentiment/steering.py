@@ -20,6 +20,7 @@ Three methods, measured against each other in ``docs/sentiment.md``:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from apophenic.plugins.sentiment.word_guide import WordGuide
 SHIPPED = Path(__file__).parent / "data" / "sentiment-lm.pt"
 METHODS = ("auto", "clamp", "direction", "fudge", "words")
 WORDS_DEFAULT = {"strength": 8.0, "candidates": 8}  # for a model whose steering was never measured
+MAX_WORDS_STRENGTH = 1000.0  # far past the point where the choice is an argmax
+MAX_CANDIDATES = 256         # each candidate is a row of the model's batch
 
 
 def default_model() -> Path:
@@ -80,12 +83,19 @@ def read_steering(path: Path, hidden: int) -> dict:
         if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
             raise ApophenicError(f"{path}: fudge.discriminator: expected the file name of a discriminator beside the model")
     words = data.get("words")
-    if words is not None:
-        ok = isinstance(words, dict) and all(isinstance(words.get(k), (int, float)) and not isinstance(words.get(k), bool)
-                                             for k in ("strength", "candidates"))
-        if not ok or words["strength"] < 0 or int(words["candidates"]) != words["candidates"] or words["candidates"] < 1:
-            raise ApophenicError(f"{path}: words: expected a strength >= 0 and a whole number of candidates >= 1")
+    if words is not None and not _words_block_ok(words):
+        raise ApophenicError(f"{path}: words: expected a strength from 0 to {MAX_WORDS_STRENGTH:g} "
+                             f"and a whole number of candidates from 1 to {MAX_CANDIDATES}")
     return {**data, "direction": {**d, "weights": weights}}
+
+
+def _words_block_ok(words: object) -> bool:
+    """A ``words`` block: a finite exponent in range and a whole, bounded number of candidates."""
+    if not isinstance(words, dict):
+        return False
+    lam, k = words.get("strength"), words.get("candidates")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (lam, k))
+    return numbers and 0 <= lam <= MAX_WORDS_STRENGTH and k == int(k) and 1 <= k <= MAX_CANDIDATES
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,9 @@ def resolve(loaded: Checkpoint, sentiment: str | None, method: str = "auto", uni
         from apophenic.plugins.sentiment import classifier
 
         stored = {**WORDS_DEFAULT, **((loaded.steering or {}).get("words") or {})}
+        if not _words_block_ok(stored):
+            raise ApophenicError(f"{loaded.path}: steering.words: expected a strength from 0 to {MAX_WORDS_STRENGTH:g} "
+                                 f"and a whole number of candidates from 1 to {MAX_CANDIDATES}")
         lam = float(stored["strength"]) * strength
         guide = WordGuide(classifier.load(), target, lam, int(stored["candidates"]))
         return Steering(None, guide, {"method": "words", "strength": lam, "target": target, "candidates": guide.candidates,

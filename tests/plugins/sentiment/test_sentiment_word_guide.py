@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import pytest
 import torch
 from apophenic.errors import ApophenicError
@@ -93,17 +95,49 @@ def test_words_method_from_the_command_line(tmp_path, tiny_model, capsys):
     assert record["strength"] == 6.0 and record["candidates"] == 5
     with pytest.raises(ApophenicError, match="only --method clamp holds a unit"):
         resolve(loaded, "positive", "words", unit=1)
+    loaded.steering = {"words": {"strength": 3.0, "candidates": -2}}  # a checkpoint written by other means
+    with pytest.raises(ApophenicError, match="steering.words: expected a strength from 0 to 1000"):
+        resolve(loaded, "positive", "words")
 
 
 @pytest.mark.parametrize("words", [{"strength": -1, "candidates": 8}, {"strength": 2, "candidates": 0},
-                                   {"strength": 2, "candidates": 2.5}, {"strength": "high", "candidates": 8}, [8]])
+                                   {"strength": 2, "candidates": 2.5}, {"strength": "high", "candidates": 8}, [8],
+                                   {"strength": float("inf"), "candidates": 8}, {"strength": float("nan"), "candidates": 8},
+                                   {"strength": 2, "candidates": 10**9}])
 def test_a_bad_words_block_in_a_steering_file_is_one_line(tmp_path, tiny_model, capsys, words):
     path = tmp_path / "steering.json"
     path.write_text(json.dumps({"default": "words", "words": words,
                                 "direction": {"weights": [0.0] * 12, "bias": 0.0, "alpha": 1.0, "strength": 1.0}}))
-    with pytest.raises(ApophenicError, match="words: expected a strength >= 0 and a whole number of candidates >= 1"):
+    with pytest.raises(ApophenicError, match="words: expected a strength from 0 to 1000 and a whole number of candidates from 1 to 256"):
         read_steering(path, 12)
     out = tmp_path / "m.pt"
     assert run_cli(["sentiment", "export", str(tiny_model), "-o", str(out), "--steering-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "steering.json: words" in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-10, 40) | st.floats(allow_nan=True) | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+                     max_leaves=6)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=_json | st.fixed_dictionaries({"strength": _json, "candidates": _json}))
+def test_any_words_block_is_read_or_refused_in_one_line(tmp_path, words):
+    path = tmp_path / "steering.json"
+    path.write_text(json.dumps({"default": "words", "words": words,
+                                "direction": {"weights": [0.0] * 12, "bias": 0.0, "alpha": 1.0, "strength": 1.0}}))
+    try:
+        data = read_steering(path, 12)
+    except ApophenicError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(f"{path}: ")
+        return
+    assert data["words"] is None or (0 <= data["words"]["strength"] <= 1000 and 1 <= data["words"]["candidates"] <= 256)
+
+
+@pytest.mark.parametrize("strength", ["inf", "nan", "1e9", "0"])
+def test_a_strength_that_cannot_steer_is_one_line(tiny_model, capsys, strength):
+    code = run_cli(["sentiment", "generate", "-m", str(tiny_model), "--sentiment", "positive", "--method", "words",
+                    "--strength", strength, "-n", "20"])
+    err = capsys.readouterr().err
+    assert code == 2 and "strength" in err and len(err.strip().splitlines()) == 1, err
