@@ -54,20 +54,47 @@ class PixelsConfig(GeneratorConfig):
         return PixelImage(noise).to(ctx.device)
 
 
+#: Pixel standard deviation (decorrelated colour, before the sigmoid) that a spectrum of unit
+#: normals produces. Lucid's scaling (orthonormal inverse FFT, then /4) gives 2.0 at 224² with
+#: decay 1, so Lucid's learning rates and init scales carry over; here it holds at every size.
+PIXEL_STD_PER_UNIT = 2.0
+
+
+def spectrum_scale(h: int, w: int, decay: float) -> torch.Tensor:
+    """Per-frequency scale of an ``h×(w//2+1)`` half spectrum: ``1/f^decay``, normalized to size.
+
+    ``1/f^decay`` makes every frequency equally easy to change. Its total energy grows with
+    the number of frequencies (with ``log(size)`` at decay 1, faster above), so the scale is
+    divided by the pixel standard deviation a unit-normal spectrum would give through an
+    orthonormal ``irfft2``: the image then starts, and moves per optimizer step, by the
+    same amount at 64² as at 512².
+    """
+    fy = torch.fft.fftfreq(h)[:, None]
+    fx = torch.fft.rfftfreq(w)[None, :]
+    freqs = torch.sqrt(fx * fx + fy * fy)
+    scale = 1.0 / torch.clamp(freqs, min=1.0 / max(h, w)) ** decay
+    # Energy each half-spectrum bin puts into the image (real and imaginary part together):
+    # an inner column stands for itself and its mirror (4); the first column, and the last when
+    # w is even, are their own mirrors and irfft keeps only their real part (1).
+    energy = torch.full_like(scale, 4.0)
+    energy[:, 0] = 1.0
+    if w % 2 == 0:
+        energy[:, -1] = 1.0
+    pixel_std = torch.sqrt((energy * scale**2).sum() / (h * w))
+    return scale * (PIXEL_STD_PER_UNIT / pixel_std)
+
+
 class FourierImage(Generator):
     """Lucid-style image: a scaled Fourier spectrum per decorrelated colour channel.
 
     Scaling the spectrum by ``1/frequency^decay`` makes every frequency equally easy
-    to change, which is what keeps optimized images from turning into noise.
+    to change, which is what keeps optimized images from turning into noise; see
+    :func:`spectrum_scale` for why the scale is normalized to the size.
     """
 
     def __init__(self, batch: int, h: int, w: int, decay: float, std: float, rng: torch.Generator) -> None:
         super().__init__()
-        fy = torch.fft.fftfreq(h)[:, None]
-        fx = torch.fft.rfftfreq(w)[None, :]
-        freqs = torch.sqrt(fx * fx + fy * fy)
-        scale = 1.0 / torch.clamp(freqs, min=1.0 / max(h, w)) ** decay
-        self.register_buffer("scale", scale * np.sqrt(h * w) / 4)
+        self.register_buffer("scale", spectrum_scale(h, w, decay))
         self.spectrum = nn.Parameter(torch.randn(batch, 3, h, w // 2 + 1, 2, generator=rng) * std)
         self.h, self.w = h, w
 
@@ -83,7 +110,7 @@ class FourierConfig(GeneratorConfig):
     type: Literal["fourier"] = "fourier"
     batch: int = Field(1, ge=1, le=64, description="Number of images optimized together.")
     decay: float = Field(1.0, ge=0, le=3, description="Spectrum scaling 1/f^decay; higher favours low frequencies.")
-    init_std: float = Field(0.01, ge=0, le=1, description="Standard deviation of the initial spectrum.")
+    init_std: float = Field(0.01, ge=0, le=1, description="Standard deviation of the initial spectrum; the image starts with pixel deviation 2 × this (before the sigmoid) at every size.")
 
     def build(self, ctx) -> Generator:
         h, w = ctx.size
