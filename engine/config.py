@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from apophenic.errors import ConfigError, closest
+from apophenic.legibility import LegibilityConfig
 from apophenic.registry import Registry
 
 
@@ -55,6 +56,10 @@ class BaseRunConfig(BaseModel):
     search_paths: list[str] = Field(
         default_factory=list,
         description="Folders searched for relative file paths after the preset's own; `extends` adds each base preset's folder.",
+    )
+    legibility: LegibilityConfig = Field(
+        default_factory=LegibilityConfig,
+        description="How run.json's legibility measures are taken: the degradations behind the robust scores.",
     )
 
     @field_validator("size")

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from pydantic import BaseModel
 
+from apophenic import legibility
 from apophenic.component import BuildContext
 from apophenic.device import pick_device
 from apophenic.errors import ApophenicError
@@ -23,7 +24,7 @@ from apophenic.generator import Generator
 from apophenic.objective import Objective, Perception
 from apophenic.optimizer import LossFn, Optimizer
 from apophenic.output import ensure_writable, save_png, staged_folder, write_json
-from apophenic.perceiver import LOGITS, Perceiver
+from apophenic.perceiver import Perceiver
 from apophenic.registry import Registry, get_registry
 from apophenic.transform import Compose, Transform
 
@@ -146,8 +147,7 @@ def class_scores(pipeline: Pipeline, images: torch.Tensor) -> list[dict[str, Any
         for name, perceiver in pipeline.ensemble.perceivers.items():
             if perceiver.labels is None:
                 continue
-            probs = perceiver.perceive(images, [LOGITS])[LOGITS].softmax(-1).mean(0)
-            rank = int((probs > probs[target]).sum()) + 1
+            probs = legibility.class_probabilities(perceiver, images)
             top = int(probs.argmax())
             scores.append({
                 "perceiver": name,
@@ -155,7 +155,7 @@ def class_scores(pipeline: Pipeline, images: torch.Tensor) -> list[dict[str, Any
                 "target": short_name(target),
                 "target_index": target,
                 "probability": float(probs[target]),
-                "rank": rank,
+                "rank": legibility.rank_of(probs, target),
                 "top": short_name(top),
                 "top_probability": float(probs[top]),
             })
@@ -280,6 +280,8 @@ def execute(
             final = gen.render().detach()
             end_values = measure(pipeline, final)
             scores = class_scores(pipeline, final)
+            legible = legibility.measure(final, pipeline.ensemble.perceivers, pipeline.ensemble.held_out,
+                                         pipeline.class_targets, config.legibility)
         if not math.isfinite(end_values["total"]):
             raise NonFiniteLoss("the final objective is NaN or infinite; nothing was written")
         scored = time.perf_counter()
@@ -295,6 +297,7 @@ def execute(
             "steps": steps,
             "objective": {"description": pipeline.objective.description, "start": start_values, "end": end_values},
             "scores": scores,
+            **legible,
             "perceivers": [{"name": n, "held_out": n in pipeline.ensemble.held_out, "weight": pipeline.ensemble.weights[n]}
                            for n in pipeline.ensemble.perceivers],
             "files": files,

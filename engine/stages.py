@@ -202,6 +202,7 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                         "stage": stage.name, "index": stage.index, "variant": variant or None, "from": branch or None,
                         "folder": str(result.folder.relative_to(tmp)), "wall_seconds": result.record["wall_seconds"],
                         "objective": result.record["objective"], "scores": result.record["scores"],
+                        "clipped": result.record["clipped"], "robust": result.record["robust"],
                     })
                     next_branches.append((label, result.folder))
             branches = next_branches
@@ -223,6 +224,8 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
             "config": data, "preset": preset, "pipeline": True, "seed": header.seed,
             "stages": chain, "finals": [str(p.relative_to(tmp)) for p in finals],
             "scores": chain[-1]["scores"] if len(finals) == 1 else [],
+            "clipped": chain[-1]["clipped"] if len(finals) == 1 else None,
+            "robust": chain[-1]["robust"] if len(finals) == 1 else [],
             "wall_seconds": time.perf_counter() - started,
         }
         # stage folders were written under the temporary name; record the final location

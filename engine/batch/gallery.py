@@ -28,6 +28,13 @@ def held_out_score(scores: list[dict[str, Any]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def held_out_robust_rank(record: dict[str, Any]) -> int | None:
+    """The worst rank any held-out classifier gives the target after a degradation (None without one)."""
+    from apophenic.legibility import worst_robust_rank
+
+    return worst_robust_rank(record.get("robust") or [], held_out=True)
+
+
 def optimized_score(scores: list[dict[str, Any]]) -> float | None:
     """Mean target probability over the perceivers that were optimized against."""
     values = [float(s["probability"]) for s in scores if not s.get("held_out") and "probability" in s]
@@ -90,8 +97,11 @@ class Gallery:
             "seed": record.get("seed"),
             "overrides": entry.overrides,
             "held_out": held_out_score(scores),
+            "robust_rank": held_out_robust_rank(record),
+            "clipped": record.get("clipped"),
             "optimized": optimized_score(scores),
             "scores": scores,
+            "robust": record.get("robust") or [],
             "objective": (record.get("objective") or {}).get("description", ""),
             "seconds": record.get("wall_seconds"),
             "device": record.get("device"),
@@ -128,13 +138,15 @@ def render_page(title: str, cards: list[dict[str, Any]], failed: list[dict[str, 
     card_html = []
     for i, c in enumerate(cards):
         held = "" if c["held_out"] is None else f"{c['held_out']:.6f}"
+        robust = "" if c["robust_rank"] is None else str(c["robust_rank"])
         card_html.append(
             f'<button class="card" type="button" data-index="{i}" data-preset="{e(c["preset"])}" '
-            f'data-target="{e(c["target"])}" data-held-out="{held}">'
+            f'data-target="{e(c["target"])}" data-held-out="{held}" data-robust-rank="{robust}">'
             f'<img src="{e(c["thumb"])}" alt="{e(c["cell"])}" loading="lazy">'
             f'<span class="caption"><b>{e(c["preset"])}</b> {e(c["target"])} · seed {e(str(c["seed"]))}</span>'
             + (f'<span class="set">{e(" ".join(c["overrides"]))}</span>' if c["overrides"] else "")
-            + f'<span class="score">held-out {_fmt(c["held_out"])} · optimized {_fmt(c["optimized"])}</span>'
+            + f'<span class="score">held-out {_fmt(c["held_out"])} · optimized {_fmt(c["optimized"])}'
+            + (f' · robust rank {robust}' if robust else "") + "</span>"
             "</button>"
         )
     failed_html = "".join(f"<li><b>{e(f['cell'])}</b>: {e(f['error'])}</li>" for f in failed)
@@ -184,10 +196,13 @@ function apply() {
     c.classList.toggle('hidden', !ok);
     if (ok) shown++;
   }
-  const key = c => c.dataset.heldOut === '' ? null : parseFloat(c.dataset.heldOut);
+  // held-out probability: higher is better; worst robust rank: lower is better
+  const byRank = sortSel.value.startsWith('robust-rank');
+  const field = byRank ? 'robustRank' : 'heldOut';
+  const key = c => c.dataset[field] === '' ? null : parseFloat(c.dataset[field]);
   const order = cards.slice();
   if (sortSel.value !== 'manifest') {
-    const sign = sortSel.value === 'held-out-desc' ? -1 : 1;
+    const sign = sortSel.value.endsWith('-desc') ? -1 : 1;
     order.sort((a, b) => {
       const x = key(a), y = key(b);
       if (x === null && y === null) return a.dataset.index - b.dataset.index;
@@ -220,16 +235,21 @@ function open(index) {
   body.append(media);
   if (r.scores.length) {
     const table = el('table'), head = el('tr');
-    for (const h of ['perceiver', 'target', 'probability', 'rank', 'top class']) head.append(el('th', h));
+    for (const h of ['perceiver', 'target', 'probability', 'rank', 'worst robust rank', 'top class']) head.append(el('th', h));
     table.append(head);
     for (const s of r.scores) {
       const tr = el('tr', null, s.held_out ? 'held-out' : 'optimized');
       const who = el('td', s.perceiver + ' ');
       if (s.held_out) who.append(el('span', 'held-out', 'tag'));
-      tr.append(who, el('td', s.target), el('td', Number(s.probability).toFixed(4)), el('td', s.rank), el('td', s.top || ''));
+      const rb = r.robust.find(x => x.perceiver === s.perceiver && x.target_index === s.target_index);
+      const worst = rb ? rb.worst_rank + ' (' + rb.worst_degradation + ')' : '—';
+      tr.append(who, el('td', s.target), el('td', Number(s.probability).toFixed(4)), el('td', s.rank),
+                el('td', worst, 'robust'), el('td', s.top || ''));
       table.append(tr);
     }
     body.append(el('h3', 'Scores'), table);
+    if (r.clipped !== null && r.clipped !== undefined)
+      body.append(el('p', 'clipped: ' + (100 * r.clipped).toFixed(1) + ' % of channel values at 0–2 or 253–255'));
   } else {
     body.append(el('p', 'No class scores: this run had no classifier target.'));
   }
@@ -259,7 +279,9 @@ PAGE = """<!doctype html>
 <label>target <select id="target"><option value="">all</option>{targets}</select></label>
 <label>sort <select id="sort"><option value="manifest">manifest order</option>
 <option value="held-out-desc">held-out score, best first</option>
-<option value="held-out-asc">held-out score, worst first</option></select></label>
+<option value="held-out-asc">held-out score, worst first</option>
+<option value="robust-rank-asc">held-out worst robust rank, best first</option>
+<option value="robust-rank-desc">held-out worst robust rank, worst first</option></select></label>
 <span id="count"></span></header>
 <main id="grid">
 {cards}

@@ -65,14 +65,27 @@ def run(
         _summary(result.folder, result.record)
 
 
+def _robust_cell(robust: list[dict], score: dict) -> str:
+    """``3 (jpeg)``: the worst rank of this classifier and target over the degradations, and which one."""
+    for r in robust:
+        if r["perceiver"] == score["perceiver"] and r["target_index"] == score["target_index"]:
+            return f"{r['worst_rank']} ({r['worst_degradation']})"
+    return "—"
+
+
+def _clipped(rec: dict) -> str:
+    return "" if rec.get("clipped") is None else f"clipped {100 * rec['clipped']:.1f} %"
+
+
 def _pipeline_summary(record: dict) -> None:
     from rich.console import Console
 
     console = Console()
     for stage in record["stages"]:
         held = [s for s in stage["scores"] if s["held_out"]]
-        score = ", ".join(f"{s['perceiver']} {s['target']} p={s['probability']:.3f} rank {s['rank']}" for s in held)
-        console.print(f"{stage['folder']}: {stage['wall_seconds']:.1f} s" + (f"; held-out {score}" if score else ""))
+        score = ", ".join(f"{s['perceiver']} {s['target']} p={s['probability']:.3f} rank {s['rank']}, "
+                          f"worst robust rank {_robust_cell(stage.get('robust', []), s)}" for s in held)
+        console.print(f"{stage['folder']}: {stage['wall_seconds']:.1f} s, {_clipped(stage)}" + (f"; held-out {score}" if score else ""))
     console.print(f"[bold]{record['folder']}[/]  {len(record['stages'])} stage runs in {record['wall_seconds']:.1f} s")
 
 
@@ -83,17 +96,22 @@ def _summary(folder, rec: dict) -> None:
     console = Console()
     obj = rec["objective"]
     console.print(f"[bold]{folder}[/]  objective {obj['start']['total']:.4f} → {obj['end']['total']:.4f}  "
-                  f"({rec['wall_seconds']:.1f} s on {rec['device']})")
+                  f"({rec['wall_seconds']:.1f} s on {rec['device']}; {_clipped(rec)})")
     if rec["scores"]:
+        robust = rec.get("robust", [])
         for held in (False, True):
             rows = [s for s in rec["scores"] if s["held_out"] == held]
             if not rows:
                 continue
             table = Table(title="held-out classifiers" if held else "optimized ensemble", title_justify="left")
-            for col in ("perceiver", "target", "probability", "rank", "top class"):
+            for col in ("perceiver", "target", "probability", "rank", "worst robust rank", "top class"):
                 table.add_column(col)
             for s in rows:
-                table.add_row(s["perceiver"], s["target"], f"{s['probability']:.3f}", str(s["rank"]), s["top"])
+                table.add_row(s["perceiver"], s["target"], f"{s['probability']:.3f}", str(s["rank"]), _robust_cell(robust, s), s["top"])
             console.print(table)
         if not any(s["held_out"] for s in rec["scores"]):
             console.print("no held-out classifier: every perceiver was optimized against, so no held-out score exists")
+        if robust:
+            views = ", ".join(robust[0]["degradations"])
+            console.print(f"worst robust rank: the target's worst rank on the picture after each of {views} "
+                          "(legibility.degradations); 1 means a print or a glance still shows it")

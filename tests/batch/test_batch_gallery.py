@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -60,6 +62,20 @@ def test_gallery_cards_filter_sort_and_detail(browser, rendered) -> None:
     shown = [float(v) for v in page.eval_on_selector_all(".card", "cs => cs.map(c => c.dataset.heldOut)")]
     assert shown == sorted(shown, reverse=True) and len(shown) == 4
 
+    # worst robust rank of the held-out classifier, as run.json records it; best (lowest) first
+    expected = {}
+    for e in Journal.read(rendered.out)["runs"]:
+        if e["state"] == "done":
+            record = json.loads((rendered.out / e["name"] / "run.json").read_text())
+            expected[e["name"]] = max(r["worst_rank"] for r in record["robust"] if r["held_out"])
+    page.select_option("#sort", "robust-rank-asc")
+    ranks = [int(v) for v in page.eval_on_selector_all(".card", "cs => cs.map(c => c.dataset.robustRank)")]
+    assert ranks == sorted(expected.values()) and len(set(ranks)) > 1, ranks
+    page.select_option("#sort", "robust-rank-desc")
+    ranks = [int(v) for v in page.eval_on_selector_all(".card", "cs => cs.map(c => c.dataset.robustRank)")]
+    assert ranks == sorted(expected.values(), reverse=True)
+    assert f"robust rank {ranks[0]}" in page.locator(".card").first.inner_text()
+
     page.locator(".card").first.click()
     detail = page.locator("#detail")
     assert detail.is_visible()
@@ -67,6 +83,8 @@ def test_gallery_cards_filter_sort_and_detail(browser, rendered) -> None:
     assert detail.locator("figcaption").all_inner_texts() == ["final.png"]
     assert detail.locator("tr.held-out").count() == 1
     assert "held-out" in detail.locator("tr.held-out").inner_text()
+    assert re.fullmatch(r"\d+ \((half-scale|blur|jpeg)\)", detail.locator("tr.held-out td.robust").inner_text())
+    assert "clipped:" in detail.inner_text()
     assert '"seed"' in detail.locator("pre").inner_text()
     page.click("#close")
     assert not detail.is_visible()

@@ -45,6 +45,10 @@ def _one_line_error(err: str) -> str:
         (lambda d: ["classes", "zzzzqqq"], "no ImageNet class matches"),
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='layer', layer='blocks.99'}"], "unknown layer 'blocks.99'"),
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='channel', layer='stem', channel=99}"], "channels 0..31"),
+        (lambda d: ["run", "imagenet-class", "--set", "legibility.degradations=['half-scale', 'blurr']"],
+         "legibility.degradations[1]: unknown degradation 'blurr'; expected one of 'half-scale', 'blur', 'jpeg'; did you mean 'blur'?"),
+        (lambda d: ["run", "imagenet-class", "--set", "legibility.degradations=['jpeg', 'jpeg']"], "degradation 'jpeg' is listed twice"),
+        (lambda d: ["run", "imagenet-class", "--set", "legibility.print=true"], "legibility.print: unknown key"),
     ],
 )
 def test_bad_input(tmp_path, capsys, make, expected, files_under):

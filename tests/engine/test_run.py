@@ -29,6 +29,11 @@ def test_run_writes_the_contract(tmp_path, tiny_preset):
     (score,) = record["scores"]
     assert score["perceiver"] == "efficientnet-lite0" and score["held_out"] is False
     assert score["target"] == "goldfish" and 0 <= score["probability"] <= 1 and score["rank"] >= 1
+    assert 0 <= record["clipped"] <= 1
+    (robust,) = record["robust"]
+    assert robust["perceiver"] == "efficientnet-lite0" and robust["target"] == "goldfish"
+    assert list(robust["degradations"]) == ["half-scale", "blur", "jpeg"]
+    assert robust["worst_rank"] == max(d["rank"] for d in robust["degradations"].values())
     assert read_recipe(folder / "final.png")["config"] == record["config"]
     assert not list((tmp_path / "out").glob(".tmp-*"))
 

@@ -92,6 +92,9 @@ def test_two_stage_pipeline_links_the_chain(tmp_path, tiny_preset):
     for stage in saved["stages"]:
         stage_run = json.loads((folder / stage["folder"] / "run.json").read_text())
         assert stage_run["seed"] == 5
+        assert stage["clipped"] == stage_run["clipped"] and stage["robust"] == stage_run["robust"]  # legibility per stage
+    assert saved["robust"] == saved["stages"][-1]["robust"] and saved["robust"]  # ... and of the pipeline's picture
+    assert saved["clipped"] == saved["stages"][-1]["clipped"]
     second = json.loads((folder / saved["stages"][1]["folder"] / "run.json").read_text())
     assert second["config"]["generator"]["type"] == "image"
     assert second["config"]["generator"]["path"].endswith("final.png")
