@@ -11,10 +11,11 @@ from apophenic.optimizer import LossFn, Optimizer, OptimizerConfig
 
 
 class TorchOptimizer(Optimizer):
-    """Wraps a ``torch.optim`` optimizer behind the one-step interface."""
+    """Wraps a ``torch.optim`` optimizer (and an optional learning-rate schedule) behind the one-step interface."""
 
-    def __init__(self, optim: torch.optim.Optimizer) -> None:
+    def __init__(self, optim: torch.optim.Optimizer, schedule: torch.optim.lr_scheduler.LRScheduler | None = None) -> None:
         self.optim = optim
+        self.schedule = schedule
 
     def step(self, loss_fn: LossFn) -> float:
         measured: list[float] = []
@@ -28,6 +29,8 @@ class TorchOptimizer(Optimizer):
             return loss
 
         self.optim.step(closure)
+        if self.schedule is not None:
+            self.schedule.step()
         return measured[0]
 
 
@@ -36,9 +39,17 @@ class AdamConfig(OptimizerConfig):
 
     type: Literal["adam"] = "adam"
     lr: float = Field(0.05, gt=0, le=100, description="Learning rate.")
+    schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="Learning rate over the run: constant, or cosine from lr down to lr × final_lr (settles the last steps)."
+    )
+    final_lr: float = Field(0.1, ge=0, le=1, description="With schedule = 'cosine': the last step's learning rate as a fraction of lr.")
 
     def build(self, params, ctx) -> Optimizer:
-        return TorchOptimizer(torch.optim.Adam(params, lr=self.lr))
+        optim = torch.optim.Adam(params, lr=self.lr)
+        schedule = None
+        if self.schedule == "cosine" and self.steps > 1:
+            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optim, T_max=self.steps - 1, eta_min=self.lr * self.final_lr)
+        return TorchOptimizer(optim, schedule)
 
 
 class LBFGSConfig(OptimizerConfig):

@@ -67,3 +67,19 @@ def test_transforms_are_seeded_per_image_and_differentiable(config):
 def test_scale_range_must_be_ordered():
     with pytest.raises(ValueError, match="must not exceed"):
         transforms.ScaleConfig(type="scale", min=2, max=1)
+
+
+def test_adam_cosine_schedule_falls_from_lr_to_its_final_fraction():
+    from apophenic.plugins.core.optimizers import AdamConfig
+
+    param = torch.nn.Parameter(torch.zeros(3))
+    opt = AdamConfig(type="adam", lr=0.2, steps=11, schedule="cosine", final_lr=0.1).build([param], BuildContext())
+    rates = []
+    for _ in range(11):
+        rates.append(opt.optim.param_groups[0]["lr"])
+        opt.step(lambda: (param - 1).pow(2).sum())
+    assert rates[0] == pytest.approx(0.2) and rates[-1] == pytest.approx(0.02)
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+    constant = AdamConfig(type="adam", lr=0.2, steps=11).build([param], BuildContext())
+    constant.step(lambda: (param - 1).pow(2).sum())
+    assert constant.optim.param_groups[0]["lr"] == 0.2
