@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from apophenic.errors import ConfigError, closest
+from apophenic.candidates import CandidatesConfig
 from apophenic.legibility import LegibilityConfig
 from apophenic.registry import Registry
 
@@ -56,6 +57,10 @@ class BaseRunConfig(BaseModel):
     search_paths: list[str] = Field(
         default_factory=list,
         description="Folders searched for relative file paths after the preset's own; `extends` adds each base preset's folder.",
+    )
+    candidates: CandidatesConfig = Field(
+        default_factory=CandidatesConfig,
+        description="Start from several seeds, keep the one the optimized ensemble scores best after a few steps.",
     )
     legibility: LegibilityConfig = Field(
         default_factory=LegibilityConfig,

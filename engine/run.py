@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from pydantic import BaseModel
 
-from apophenic import legibility
+from apophenic import candidates, legibility
 from apophenic.component import BuildContext
 from apophenic.device import pick_device
 from apophenic.errors import ApophenicError
@@ -204,11 +204,12 @@ def make_loss_fn(pipeline: Pipeline) -> LossFn:
     return loss_fn
 
 
-def optimize_steps(pipeline: Pipeline, loss_fn: LossFn, after_step: Callable[[int, float], None]) -> None:
-    """Run the pipeline's steps; after each, constrain the generator, then call ``after_step(step, loss)``.
+def optimize_steps(pipeline: Pipeline, loss_fn: LossFn, after_step: Callable[[int, float], None],
+                   first: int = 1, last: int | None = None) -> None:
+    """Run steps ``first..last`` (default: all); after each, constrain the generator, then call ``after_step(step, loss)``.
 
     An optimizer with its own schedule (``run_steps``, e.g. DeepDream's octaves and tiles)
-    drives the steps itself; otherwise one ``optimizer.step`` per step, under
+    drives all the steps itself; otherwise one ``optimizer.step`` per step, under
     ``torch.no_grad()`` for gradient-free optimizers.
     """
     gen = pipeline.generator
@@ -222,7 +223,7 @@ def optimize_steps(pipeline: Pipeline, loss_fn: LossFn, after_step: Callable[[in
         own_loop(pipeline, loss_fn, step_done)
         return
     steps = pipeline.steps
-    for step in range(1, steps + 1):
+    for step in range(first, (steps if last is None else last) + 1):
         if hasattr(gen, "set_progress"):
             gen.set_progress((step - 1) / max(1, steps - 1))
         try:
@@ -257,13 +258,15 @@ def execute(
     steps = pipeline.steps
     snapshot_every = config.output.snapshot_every
 
+    candidates.check(config, pipeline, source)
     loss_fn = make_loss_fn(pipeline)
     with staged_folder(folder) as tmp:
         with torch.no_grad():
             start_values = measure(pipeline, gen.render())
-        bar = _progress(progress, steps)
+        pilots = (config.candidates.count - 1) * config.candidates.steps if config.candidates.count > 1 else 0
+        bar = _progress(progress, steps + pilots)
         with bar:
-            task = bar.add_task("optimizing", total=steps, value=start_values["total"]) if bar else None
+            task = bar.add_task("optimizing", total=steps + pilots, value=start_values["total"]) if bar else None
 
             def after_step(step: int, loss: float) -> None:
                 if bar:
@@ -274,7 +277,16 @@ def execute(
                     save_png(state.images(), tmp / "snapshots" / f"step-{step:05d}.png")
                 registry.hook.on_step(state=state)
 
-            optimize_steps(pipeline, loss_fn, after_step)
+            def pilot_step(step: int, loss: float) -> None:
+                if bar:
+                    bar.update(task, advance=1, value=-loss)
+
+            tried, first = None, 1
+            if config.candidates.count > 1:
+                pipeline, loss_fn, tried = candidates.choose(
+                    config, pipeline, make_loss_fn, lambda p, fn, a, b: optimize_steps(p, fn, pilot_step, a, b), measure)
+                gen, first = pipeline.generator, config.candidates.steps + 1
+            optimize_steps(pipeline, loss_fn, after_step, first)
         optimized = time.perf_counter()
         with torch.no_grad():
             final = gen.render().detach()
@@ -298,6 +310,7 @@ def execute(
             "objective": {"description": pipeline.objective.description, "start": start_values, "end": end_values},
             "scores": scores,
             **legible,
+            **({"candidates": tried} if tried else {}),
             "perceivers": [{"name": n, "held_out": n in pipeline.ensemble.held_out, "weight": pipeline.ensemble.weights[n]}
                            for n in pipeline.ensemble.perceivers],
             "files": files,

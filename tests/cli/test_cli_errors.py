@@ -49,6 +49,7 @@ def _one_line_error(err: str) -> str:
          "legibility.degradations[1]: unknown degradation 'blurr'; expected one of 'half-scale', 'blur', 'jpeg'; did you mean 'blur'?"),
         (lambda d: ["run", "imagenet-class", "--set", "legibility.degradations=['jpeg', 'jpeg']"], "degradation 'jpeg' is listed twice"),
         (lambda d: ["run", "imagenet-class", "--set", "legibility.print=true"], "legibility.print: unknown key"),
+        (lambda d: ["run", "imagenet-class", "--set", "candidates={count=2, steps=500}"], "candidates.steps: expected 1..199"),
     ],
 )
 def test_bad_input(tmp_path, capsys, make, expected, files_under):
