@@ -52,6 +52,9 @@ class StrokesConfig(GeneratorConfig):
     )
     width: tuple[float, float] = Field((1.5, 8.0), description="Stroke width range [min, max] in pixels at the run's size.")
     blob_size: tuple[float, float] = Field((0.05, 0.2), description="Blob radius range [min, max] as a fraction of the canvas's short side.")
+    rect_start_size: tuple[float, float] | None = Field(
+        None, description="Half-size range [min, max] of the random starting rectangles as a fraction of the short side; none: corners anywhere (large, overlapping rectangles)."
+    )
     softness: tuple[float, float] = Field((0.0, 0.0), description="Blob edge blur range [min, max] in pixels (Gaussian deviation; 0 is a hard edge).")
     opacity: tuple[float, float] = Field((0.5, 1.0), description="Opacity range [min, max] of every primitive, within [0, 1].")
     palette: list[str] | None = Field(None, description="Colours every primitive must pick from ('#rrggbb', 'rgb(...)' or CSS names); none: free colour.")
@@ -66,9 +69,11 @@ class StrokesConfig(GeneratorConfig):
     def _style_spelling(cls, value):
         return value.replace("_", "-") if isinstance(value, str) else value
 
-    @field_validator("width", "softness", "blob_size", "opacity")
+    @field_validator("width", "softness", "blob_size", "opacity", "rect_start_size")
     @classmethod
-    def _ranges(cls, value: tuple[float, float], info) -> tuple[float, float]:
+    def _ranges(cls, value: tuple[float, float] | None, info) -> tuple[float, float] | None:
+        if value is None:
+            return value
         _range(value, info.field_name)
         if value[0] < 0:
             raise ValueError(f"{info.field_name} range [{value[0]}, {value[1]}] must not be negative")
@@ -80,6 +85,8 @@ class StrokesConfig(GeneratorConfig):
             raise ValueError(f"opacity range [{value[0]}, {value[1]}] must lie within [0, 1]")
         if info.field_name == "blob_size" and (value[0] <= 0 or value[1] > 2):
             raise ValueError(f"blob_size range [{value[0]}, {value[1]}] must lie within (0, 2]")
+        if info.field_name == "rect_start_size" and (value[0] <= 0 or value[1] > 0.5):
+            raise ValueError(f"rect_start_size range [{value[0]}, {value[1]}] must lie within (0, 0.5]")
         return value
 
     @field_validator("palette")

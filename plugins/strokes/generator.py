@@ -104,10 +104,20 @@ class StrokesGenerator(Generator):
         self.blob_colour = self._colour_param(B, L, rng)
         self.blob_opacity = randn(B, L)
         self.blob_softness = randn(B, L)
-        # rectangles: two corners anywhere on the canvas
-        self.rect_corners = randn(B, R, 4, std=1.2)
+        # rectangles: two corners anywhere on the canvas, or around a random centre
+        if config.rect_start_size is None:
+            self.rect_corners = randn(B, R, 4, std=1.2)
+        else:
+            self.rect_corners = nn.Parameter(self._start_boxes(B, R, config.rect_start_size, rng))
         self.rect_colour = self._colour_param(B, R, rng)
         self.rect_opacity = randn(B, R)
+
+    def _start_boxes(self, B: int, R: int, half: tuple[float, float], rng: torch.Generator) -> torch.Tensor:
+        """Raw corners of ``R`` rectangles centred anywhere, half-sides drawn from ``half`` × the short side."""
+        centre = 0.05 + 0.9 * torch.rand(B, R, 2, generator=rng)
+        sides = (half[0] + (half[1] - half[0]) * torch.rand(B, R, 2, generator=rng)) * self.short / self.canvas
+        box = torch.cat([centre - sides, centre + sides], -1).clamp(0.005, 0.995)
+        return _logit(box)
 
     def _colour_param(self, B: int, n: int, rng: torch.Generator) -> nn.Parameter:
         k = self.palette.shape[0]

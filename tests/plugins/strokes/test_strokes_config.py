@@ -57,3 +57,31 @@ def test_the_shipped_preset_validates():
     config, path = load("strokes-class")
     assert path.name == "strokes-class.toml" and config.generator.type == "strokes"
     assert config.generator.counts() == (48, 0, 0)
+
+
+def test_rectangles_can_start_small_around_random_centres():
+    import torch
+
+    from apophenic.component import BuildContext
+    from apophenic.errors import ApophenicError  # noqa: F401
+    from apophenic.plugins.strokes.config import StrokesConfig
+
+    ctx = BuildContext(size=(100, 200), seed=1)
+    small = StrokesConfig(style="mondrian", rectangles=50, rect_start_size=(0.02, 0.05)).build(ctx)
+    boxes = small.scene().rect_boxes[0]
+    half_w, half_h = (boxes[:, 2] - boxes[:, 0]) / 2, (boxes[:, 3] - boxes[:, 1]) / 2
+    inside = (boxes[:, 0] > 0.5) & (boxes[:, 2] < 199.5) & (boxes[:, 1] > 0.5) & (boxes[:, 3] < 99.5)
+    assert torch.all((half_w[inside] >= 2 - 1e-3) & (half_w[inside] <= 5 + 1e-3))  # 0.02..0.05 of the short side (100)
+    assert torch.all((half_h[inside] >= 2 - 1e-3) & (half_h[inside] <= 5 + 1e-3))
+    default = StrokesConfig(style="mondrian", rectangles=50).build(ctx).scene().rect_boxes[0]
+    assert float((default[:, 2] - default[:, 0]).mean()) > 3 * float((boxes[:, 2] - boxes[:, 0]).mean())
+
+
+def test_rect_start_size_must_be_a_fraction():
+    import pytest
+    from pydantic import ValidationError
+
+    from apophenic.plugins.strokes.config import StrokesConfig
+
+    with pytest.raises(ValidationError, match=r"rect_start_size range \[0.2, 0.7\] must lie within \(0, 0.5\]"):
+        StrokesConfig(style="mondrian", rect_start_size=(0.2, 0.7))
