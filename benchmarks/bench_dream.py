@@ -96,7 +96,7 @@ def classes() -> None:
     from apophenic.registry import get_registry
     from apophenic.run import build, class_scores
 
-    steps = int(os.environ.get("BENCH_CLASS_STEPS", "128"))
+    steps = int(os.environ.get("BENCH_CLASS_STEPS", "200"))
     registry = get_registry()
     pictures = []
     for target in CLASSES:
@@ -110,7 +110,9 @@ def classes() -> None:
         seconds = time.perf_counter() - started
         after = {s["perceiver"]: s for s in result.record["scores"]}
         held = after["efficientnet-lite2"]
-        print(f"{target}: held-out lite2 p {before['efficientnet-lite2']:.5f} -> {held['probability']:.4f} (rank {held['rank']}, top {held['top']!r}); "
+        robust = next(r for r in result.record["robust"] if r["perceiver"] == "efficientnet-lite2")
+        print(f"{target}: held-out lite2 p {before['efficientnet-lite2']:.5f} -> {held['probability']:.4f} (rank {held['rank']}, top {held['top']!r}; "
+              f"worst robust rank {robust['worst_rank']} ({robust['worst_degradation']}); clipped {100 * result.record['clipped']:.1f} %); "
               f"optimized lite0 {before['efficientnet-lite0']:.5f} -> {after['efficientnet-lite0']['probability']:.4f}, "
               f"lite1 {before['efficientnet-lite1']:.5f} -> {after['efficientnet-lite1']['probability']:.4f}; {steps} steps, {seconds:.0f} s")
         pictures.append(result.images)
