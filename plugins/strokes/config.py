@@ -55,6 +55,9 @@ class StrokesConfig(GeneratorConfig):
     rect_start_size: tuple[float, float] | None = Field(
         None, description="Half-size range [min, max] of the random starting rectangles as a fraction of the short side; none: corners anywhere (large, overlapping rectangles)."
     )
+    rect_min_size: float = Field(
+        0.0, ge=0, le=256, description="Shortest rectangle side in pixels at the run's size; a narrower rectangle widens about its centre (no hairline slivers). 0: no minimum."
+    )
     softness: tuple[float, float] = Field((0.0, 0.0), description="Blob edge blur range [min, max] in pixels (Gaussian deviation; 0 is a hard edge).")
     opacity: tuple[float, float] = Field((0.5, 1.0), description="Opacity range [min, max] of every primitive, within [0, 1].")
     palette: list[str] | None = Field(None, description="Colours every primitive must pick from ('#rrggbb', 'rgb(...)' or CSS names); none: free colour.")

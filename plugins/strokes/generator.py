@@ -246,6 +246,11 @@ class StrokesGenerator(Generator):
         corners = torch.sigmoid(self.rect_corners) * self.canvas.repeat(2)
         x0, y0, x1, y1 = corners.unbind(-1)
         boxes = torch.stack([torch.minimum(x0, x1), torch.minimum(y0, y1), torch.maximum(x0, x1), torch.maximum(y0, y1)], -1)
+        if cfg.rect_min_size > 0:
+            # widen about the centre rather than clamp a corner, so a thin rectangle keeps its place
+            centre = (boxes[..., :2] + boxes[..., 2:]) / 2
+            half = torch.clamp((boxes[..., 2:] - boxes[..., :2]) / 2, min=cfg.rect_min_size / 2)
+            boxes = torch.cat([centre - half, centre + half], -1)
         rgba = lambda colour, opacity: torch.cat([self._colours(colour, hard), _in_range(opacity, *cfg.opacity)[..., None]], -1)  # noqa: E731
         return StrokeScene(
             width=float(W),

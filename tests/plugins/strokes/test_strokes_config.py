@@ -85,3 +85,32 @@ def test_rect_start_size_must_be_a_fraction():
 
     with pytest.raises(ValidationError, match=r"rect_start_size range \[0.2, 0.7\] must lie within \(0, 0.5\]"):
         StrokesConfig(style="mondrian", rect_start_size=(0.2, 0.7))
+
+
+def test_rect_min_size_leaves_no_rectangle_narrower_in_the_svg_or_the_pixels(tmp_path):
+    """A hairline rectangle is what crisp rendering shows and resampled views hide: the minimum holds in the export."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from apophenic.component import BuildContext
+    from apophenic.plugins.strokes.config import StrokesConfig
+    from apophenic.renderers.svg import read_svg
+
+    ctx = BuildContext(size=(64, 64), seed=3)
+    config = StrokesConfig(style="mondrian", rectangles=1, rect_start_size=(0.01, 0.01), rect_min_size=6.0,
+                           palette=["black"], background="white")
+    gen = config.build(ctx)
+    with torch.no_grad():  # a rectangle 0.6 px wide and 0.6 px high, centred at (30, 40)
+        gen.rect_corners.copy_(torch.logit(torch.tensor([[[29.7, 39.7, 30.3, 40.3]]]) / 64))
+    box = gen.scene().rect_boxes[0, 0]
+    assert torch.allclose(box, torch.tensor([27.0, 37.0, 33.0, 43.0]), atol=1e-3)
+    gen.export(tmp_path, print_size=64)
+    assert torch.allclose(read_svg(tmp_path / "final.svg").rect_boxes[0, 0], box, atol=1e-2)
+    dark = np.asarray(Image.open(tmp_path / "final@64px.png").convert("L")) < 128
+    ys, xs = np.nonzero(dark)
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (27, 32, 37, 42)  # 6 × 6 pixels
+    loose = StrokesConfig(style="mondrian", rectangles=1, palette=["black"]).build(ctx)
+    with torch.no_grad():
+        loose.rect_corners.copy_(gen.rect_corners)
+    assert float(loose.scene().rect_boxes[0, 0, 2] - loose.scene().rect_boxes[0, 0, 0]) < 1
