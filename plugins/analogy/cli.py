@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 
 VECTORS_HELP = (
-    "Word vectors: word2vec binary or text, GloVe text, a gensim model, or an apophenic .npz "
+    "Word vectors: word2vec binary or text, GloVe text, or an apophenic .npz "
     "(default: the shipped MiniLM-derived vectors)."
 )
 MAX_WORDS_HELP = "Read only the first N (most frequent) words of the vectors file."
@@ -54,7 +54,7 @@ def _method(method: str) -> str:
 @app.command("train")
 def train_command(
     corpus: Path = typer.Argument(..., help="Text file (plain or .gz), one sentence per line, words separated by spaces."),
-    out: Path = typer.Option(Path("vectors.model"), "--out", "-o", help="Where to save: .model (gensim), .bin / .txt (word2vec), .glove, .npz."),
+    out: Path = typer.Option(Path("vectors.bin"), "--out", "-o", help="Where to save: .bin / .txt (word2vec), .glove, .npz; .model keeps gensim's native model for gensim (apophenic never reads it: it is a pickle)."),
     dim: int = typer.Option(100, "--dim", min=1, max=4096, help="Vector size."),
     window: int = typer.Option(5, "--window", min=1, help="Context words on each side."),
     epochs: int = typer.Option(5, "--epochs", min=1, help="Passes over the corpus."),

@@ -1,8 +1,10 @@
-"""Reading and writing word-vector files: word2vec binary and text, GloVe text, gensim's
-native format, and the compact ``.npz`` the plugin ships.
+"""Reading and writing word-vector files: word2vec binary and text, GloVe text and the
+compact ``.npz`` the plugin ships.
 
 The format is detected from the bytes, not the file name; ``.gz`` files are read
-transparently. Anything else, and any truncated file, is a one-line error.
+transparently. Anything else, and any truncated file, is a one-line error. Only formats that
+are data are read: gensim's native model is a pickle, and unpickling a file runs whatever code
+it names, so it is refused with the one line that says how to convert it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from apophenic.errors import ApophenicError
 from apophenic.plugins.analogy.files import write_atomic
 from apophenic.plugins.analogy.vectors import WordVectors
 
-FORMATS = ("word2vec-binary", "word2vec-text", "glove", "gensim", "npz")
+FORMATS = ("word2vec-binary", "word2vec-text", "glove", "npz")
 
 _ZIP, _GZIP, _PICKLE = b"PK\x03\x04", b"\x1f\x8b", b"\x80"
 
@@ -70,23 +72,22 @@ def load_vectors(path: Path, limit: int | None = None) -> WordVectors:
     :param limit: read at most this many words (files list the most frequent first).
     """
     path = Path(path)
-    if path.is_file():
-        with open(path, "rb") as f:
-            if f.read(1) == _PICKLE:  # gensim's native format is a pickle plus companion .npy files
-                return _load_gensim(path, limit)
     raw = _read_bytes(path)
     fmt = detect(raw)
     if fmt == "npz":
         return _load_npz(raw, path, limit)
     if fmt == "gensim":
-        raise ApophenicError(f"{path}: a gzip-compressed gensim model; decompress it first")
+        raise ApophenicError(
+            f"{path}: a pickle (gensim's native model format), which is never loaded because unpickling "
+            "runs code; convert it once with gensim: KeyedVectors.load(PATH).save_word2vec_format('vectors.bin', binary=True)"
+        )
     if fmt == "word2vec-binary":
         return _load_word2vec_binary(raw, path, limit)
     if fmt in ("word2vec-text", "glove"):
         return _load_text(raw, path, limit, header=fmt == "word2vec-text")
     raise ApophenicError(
         f"{path}: unknown vectors format; expected word2vec binary or text, GloVe text, "
-        "a gensim model (.model) or an apophenic .npz"
+        "or an apophenic .npz"
     )
 
 
@@ -101,6 +102,10 @@ def _load_word2vec_binary(raw: bytes, path: Path, limit: int | None) -> WordVect
         raise _truncated(path, f"header gives dimension {dim}")
     n = count if limit is None else min(count, limit)
     width = 4 * dim
+    # Check the header's promise against the bytes before allocating n x dim floats: a
+    # 30-byte file claiming 10**12 words must be one line, not a MemoryError.
+    if n * (width + 2) > len(body) + n:
+        raise _truncated(path, f"the header promises {count} vectors of {dim} floats, but the file holds {len(body)} bytes")
     words, vectors, pos = [], np.empty((n, dim), dtype=np.float32), 0
     for i in range(n):
         while pos < len(body) and body[pos : pos + 1] in (b"\n", b" "):
@@ -126,6 +131,8 @@ def _load_text(raw: bytes, path: Path, limit: int | None, header: bool) -> WordV
     else:
         dim = len(lines[0].split()) - 1
     lines = [ln for ln in lines if ln.strip()]
+    if lines and dim > len(lines[0].split()):
+        raise _truncated(path, f"the header promises {dim} numbers per word, line 2 has {len(lines[0].split())} fields")
     if count is not None and len(lines) < count and (limit is None or len(lines) < limit):
         raise _truncated(path, f"the header promises {count} vectors, found {len(lines)}")
     if limit is not None:
@@ -151,24 +158,6 @@ def _load_npz(raw: bytes, path: Path, limit: int | None) -> WordVectors:
             vectors = np.asarray(data["vectors"])
     except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ApophenicError(f"{path}: not an apophenic vectors .npz (needs arrays 'words' and 'vectors'): {exc}") from None
-    if limit is not None:
-        words, vectors = words[:limit], vectors[:limit]
-    return WordVectors(words, vectors, source=str(path))
-
-
-def _load_gensim(path: Path, limit: int | None) -> WordVectors:
-    from gensim.models import KeyedVectors
-    from gensim.utils import SaveLoad
-
-    try:
-        obj = SaveLoad.load(str(path))
-    except Exception as exc:  # noqa: BLE001 - a broken pickle raises anything; the user needs one line
-        raise ApophenicError(f"{path}: cannot load as a gensim model ({type(exc).__name__}: {exc})") from None
-    kv = getattr(obj, "wv", obj)
-    if not isinstance(kv, KeyedVectors):
-        raise ApophenicError(f"{path}: a gensim {type(obj).__name__}, not word vectors")
-    words = list(kv.index_to_key)
-    vectors = np.asarray(kv.vectors)
     if limit is not None:
         words, vectors = words[:limit], vectors[:limit]
     return WordVectors(words, vectors, source=str(path))
