@@ -14,6 +14,8 @@ import numpy as np
 import torch
 
 from apophenic.errors import ApophenicError
+from apophenic.image_file import load_image
+from apophenic.structured import loads_json
 
 RECIPE_KEY = "apophenic:recipe"
 """PNG text chunk holding the resolved run config as JSON."""
@@ -42,21 +44,12 @@ def save_png(images: torch.Tensor, path: Path, recipe: dict[str, Any] | None = N
 
 def read_recipe(path: Path) -> dict[str, Any]:
     """The recipe embedded in a PNG written by apophenic."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            text = im.text.get(RECIPE_KEY) if hasattr(im, "text") else None
-    except FileNotFoundError:
-        raise ApophenicError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ApophenicError(f"{path}: not a readable PNG ({type(exc).__name__})") from None
+    if not Path(path).is_file():
+        raise ApophenicError(f"{path}: no such file")
+    text = load_image(path, "PNG").info.get(RECIPE_KEY)
     if not text:
         raise ApophenicError(f"{path}: carries no apophenic recipe (was it written by `apophenic run`?)")
-    try:
-        recipe = json.loads(text)
-    except json.JSONDecodeError:
-        raise ApophenicError(f"{path}: its embedded recipe is not valid JSON") from None
+    recipe = loads_json(text, path, "its embedded recipe")
     if not isinstance(recipe, dict) or not isinstance(recipe.get("config"), dict):
         raise ApophenicError(f"{path}: its embedded recipe has no `config` table")
     return recipe

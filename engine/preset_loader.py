@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.registry import Registry, get_registry
+from apophenic.structured import loads_toml, loads_toml_value
 
 MAX_PRESET_BYTES = 1_000_000
 
@@ -52,11 +52,10 @@ def read_toml(path: Path) -> dict[str, Any]:
     if len(raw) > MAX_PRESET_BYTES:
         raise ApophenicError(f"{path}: preset is larger than {MAX_PRESET_BYTES} bytes")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApophenicError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ApophenicError(f"{path}: TOML syntax error: {exc}") from None
+    return loads_toml(text, path)
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -86,10 +85,7 @@ def parse_key(key: str) -> list[str | int]:
 
 def parse_value(text: str) -> Any:
     """A TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``, ``"x"``); anything else is a string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    return loads_toml_value(text, f"--set value {text[:40]!r}")
 
 
 def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:

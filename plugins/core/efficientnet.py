@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from apophenic.weights_file import load_weights
 from apophenic.errors import ApophenicError
 
 
@@ -178,6 +179,6 @@ def load_network(variant: str) -> EfficientNetLite:
     spec = VARIANTS[variant]
     net = EfficientNetLite(spec.width, spec.depth)
     if variant not in _cache:
-        _cache[variant] = torch.load(weights_file(variant), map_location="cpu", weights_only=True)
+        _cache[variant] = load_weights(weights_file(variant), f"EfficientNet-Lite {variant} weights file")
     net.load_checkpoint(_cache[variant])
     return net.eval()

@@ -12,6 +12,7 @@ from torch import nn
 
 from apophenic.errors import ApophenicError
 from apophenic.generator import Generator, GeneratorConfig
+from apophenic.image_file import load_image
 
 # Square root of the colour correlation of ImageNet photos (Olah et al., Lucid):
 # optimizing in this decorrelated basis keeps colours natural.
@@ -119,16 +120,7 @@ class FourierConfig(GeneratorConfig):
 
 def read_image(path: Path) -> torch.Tensor:
     """A ``1×3×H×W`` float tensor in ``[0, 1]`` from a PNG/JPEG (any mode, any size)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            im.load()
-            rgb = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-    except FileNotFoundError:
-        raise ApophenicError(f"{path}: no such image file") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ApophenicError(f"{path}: not a readable image ({type(exc).__name__})") from None
+    rgb = np.asarray(load_image(path).convert("RGB"), dtype=np.float32) / 255.0
     return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
 
 

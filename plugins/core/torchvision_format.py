@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from apophenic.errors import ApophenicError
+from apophenic.weights_file import load_weights
 
 
 def torch_cache_folder() -> Path:
@@ -41,10 +42,7 @@ def find_checkpoint(stem: str, weights: str | Path | None, what: str) -> Path:
 
 def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
     """A plain state dict from ``path`` (``weights_only=True``), or a one-line error."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise ApophenicError(f"{what} weights file {str(path)!r} could not be read as a state dict: {exc}") from None
+    state = load_weights(path, f"{what} weights file")
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):

@@ -10,17 +10,20 @@ Writes go to a temporary file that is renamed, so a kill never leaves half a fil
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from apophenic.errors import ApophenicError
+from apophenic.weights_file import load_weights
 from apophenic.plugins.sentiment.model import ARCHITECTURES, ByteLM, ModelSpec
 
 FORMAT = "apophenic-sentiment-lm"
 VERSION = 2  # 2: the lstm architecture is torch's fused nn.LSTM
+
+MAX_SIZE = {"hidden": 16_384, "layers": 16, "embed": 4_096}
+"""Largest sizes a checkpoint's spec may claim (the shipped model: hidden 512, 1 layer, embed 64)."""
 
 
 @dataclass
@@ -62,16 +65,7 @@ def save(path: Path, model: ByteLM, meta: dict[str, Any], unit: dict[str, Any] |
 def read_payload(path: Path) -> dict[str, Any]:
     """The raw checkpoint dict, loaded as weights only; anything else is a one-line error."""
     path = Path(path)
-    if not path.is_file():
-        raise ApophenicError(f"{path}: no such checkpoint file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" notes on foreign files
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - the weights-only unpickler fails in many ways on foreign files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ApophenicError(f"{path}: not a weights-only checkpoint (torch.load with weights_only=True refused it: "
-                             f"{type(exc).__name__}: {first[:160]})") from None
+    payload = load_weights(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ApophenicError(f"{path}: not an apophenic sentiment checkpoint (no format tag {FORMAT!r}); train one with: apophenic sentiment train")
     if payload.get("version") != VERSION:
@@ -87,25 +81,42 @@ def load(path: Path, device: torch.device | str = "cpu") -> Checkpoint:
     return checkpoint
 
 
+def _spec(payload: dict[str, Any], path: Path) -> ModelSpec:
+    """The checked architecture: known keys, a known architecture, positive integer sizes."""
+    data = payload.get("spec")
+    fields = ModelSpec.__dataclass_fields__
+    if not isinstance(data, dict) or not set(data) <= set(fields) or not all(isinstance(k, str) for k in data):
+        raise ApophenicError(f"{path}: checkpoint spec is not a model description (expected a table with {', '.join(fields)})")
+    if data.get("architecture", "lstm") not in ARCHITECTURES:
+        raise ApophenicError(f"{path}: unknown architecture {data.get('architecture')!r}; expected one of {', '.join(ARCHITECTURES)}")
+    for key in ("hidden", "layers", "embed"):
+        value = data.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE[key]:
+            raise ApophenicError(f"{path}: checkpoint spec.{key} = {value!r}; expected a whole number from 1 to {MAX_SIZE[key]}")
+    return ModelSpec(**data)
+
+
 def from_payload(payload: dict[str, Any], path: Path) -> Checkpoint:
     """The model and its companions from a checkpoint dict read by :func:`read_payload`."""
-    spec_data = payload.get("spec")
-    try:
-        spec = ModelSpec(**spec_data)
-    except TypeError:
-        raise ApophenicError(f"{path}: checkpoint spec {spec_data!r} is not a model description") from None
-    if spec.architecture not in ARCHITECTURES:
-        raise ApophenicError(f"{path}: unknown architecture {spec.architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
-    model = ByteLM(spec)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError:
-        missing = sorted(set(model.state_dict()) - set(state))
-        extra = sorted(set(state) - set(model.state_dict()))
+    spec = _spec(payload, path)
+    state = payload.get("state_dict")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ApophenicError(f"{path}: checkpoint state_dict is not a table of named tensors")
+    for key in ("meta", "unit", "training", "steering"):
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            raise ApophenicError(f"{path}: checkpoint {key} is a {type(payload[key]).__name__}, expected a table")
+    # Compare shapes on the meta device first: a spec claiming hidden=10**6 must be refused
+    # before torch tries to allocate its weights, not after.
+    with torch.device("meta"):
+        shapes = {k: tuple(v.shape) for k, v in ByteLM(spec).state_dict().items()}
+    wrong = sorted(k for k in set(shapes) | set(state) if k not in state or k not in shapes or tuple(state[k].shape) != shapes[k])
+    if wrong:
+        missing = [k for k in wrong if k not in state]
+        extra = [k for k in wrong if k not in shapes]
         detail = (f"missing {missing[:3]}" if missing else "") + (f" unexpected {extra[:3]}" if extra else "")
-        if not detail:
-            detail = "tensor shapes differ"
-        raise ApophenicError(f"{path}: weights do not fit a {spec.architecture} model with hidden={spec.hidden}, layers={spec.layers} ({detail.strip()})") from None
+        raise ApophenicError(f"{path}: weights do not fit a {spec.architecture} model with hidden={spec.hidden}, "
+                             f"layers={spec.layers} ({detail.strip() or 'tensor shapes differ: ' + ', '.join(wrong[:3])})")
+    model = ByteLM(spec)
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
     return Checkpoint(model, payload.get("meta", {}), payload.get("unit"), payload.get("training"), Path(path),
                       payload.get("steering"))

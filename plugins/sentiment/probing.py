@@ -80,7 +80,7 @@ def run_probe(config: ProbeConfig, model_path: Path, out: Path, base: Path | Non
                                                     config.max_train, config.split_seed, config.held_out]).encode()).hexdigest()[:16]
         cached = cache_dir / f"{name}-{key}.npy"
         if cached.is_file():
-            feats = np.load(cached)
+            feats = np.load(cached, allow_pickle=False)
         else:
             done = [0]
 

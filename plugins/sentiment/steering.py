@@ -19,13 +19,13 @@ Three methods, measured against each other in ``docs/sentiment.md``:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from apophenic.errors import ApophenicError
+from apophenic.structured import read_json
 from apophenic.plugins.sentiment.checkpoint import Checkpoint
 from apophenic.plugins.sentiment.generate import Guide, check_unit
 from apophenic.plugins.sentiment.model import Steer, add_direction, clamp_unit
@@ -47,12 +47,7 @@ def default_model() -> Path:
 
 def read_unit(path: Path) -> dict:
     """A ``unit.json`` written by ``apophenic sentiment probe``."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ApophenicError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ApophenicError(f"{path}: not JSON ({exc.msg})") from None
+    data = read_json(path)
     needed = ("unit", "sign", "threshold", "positive_value", "negative_value")
     if not isinstance(data, dict) or any(k not in data for k in needed):
         raise ApophenicError(f"{path}: not a unit file (expected keys {', '.join(needed)}; write one with apophenic sentiment probe)")
@@ -61,12 +56,7 @@ def read_unit(path: Path) -> dict:
 
 def read_steering(path: Path, hidden: int) -> dict:
     """A ``steering.json`` written by ``benchmarks/sentiment_steering.py``, checked against a model of ``hidden`` units."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ApophenicError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ApophenicError(f"{path}: not JSON ({exc.msg})") from None
+    data = read_json(path)
     d = data.get("direction") if isinstance(data, dict) else None
     needed = ("weights", "bias", "alpha", "strength")
     if not isinstance(d, dict) or any(k not in d for k in needed) or data.get("default") not in METHODS[1:]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 import time
 import warnings
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ class AudioStyleConfig(BaseModel):
 
 # -- WAV files -------------------------------------------------------------------------
 
+MAX_SAMPLE_RATE = 768_000
+"""Highest sample rate read (the fastest studio converters); 0 or a garbage rate is refused."""
+
+
 def read_wav(path: Path) -> tuple[int, np.ndarray]:
     """Sample rate and mono float32 samples in ``[-1, 1]``; bad files are one-line errors."""
     from scipy.io import wavfile
@@ -61,8 +66,11 @@ def read_wav(path: Path) -> tuple[int, np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy warns about unknown chunks; the data is still read
             rate, data = wavfile.read(path)
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, struct.error, MemoryError) as exc:
+        # struct.error: a header cut short; MemoryError: a header claiming more samples than exist
         raise ApophenicError(f"{path}: not a readable WAV file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    if not 1 <= int(rate) <= MAX_SAMPLE_RATE:
+        raise ApophenicError(f"{path}: the WAV header gives sample rate {rate}; expected 1 to {MAX_SAMPLE_RATE} Hz")
     data = np.asarray(data)
     if data.size == 0 or data.shape[0] == 0:
         raise ApophenicError(f"{path}: the WAV file has no samples")
