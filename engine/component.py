@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from pydantic import BaseModel, ConfigDict
 
+from apophenic.confinement import check
+
 if TYPE_CHECKING:
     from apophenic.perceiver import Perceiver
 
@@ -47,16 +49,20 @@ class BuildContext:
         return g
 
     def resolve(self, path: str | Path) -> Path:
-        """A path from a preset: relative to the preset's folder, else to a base preset's folder (``extends``)."""
+        """A path from a preset: relative to the preset's folder, else to a base preset's folder (``extends``).
+
+        While a recipe's reads are confined (:mod:`apophenic.confinement`), a path outside the
+        allowed folders is a one-line error instead.
+        """
         p = Path(path).expanduser()
         if p.is_absolute():
-            return p
+            return check(p)
         first = self.source.parent / p if self.source is not None else p
         if not first.exists():
             for folder in self.search_paths:
                 if (folder / p).exists():
-                    return folder / p
-        return first
+                    return check(folder / p)
+        return check(first)
 
 
 class ComponentConfig(BaseModel):

@@ -34,7 +34,14 @@ from apophenic.renderers.scene import StrokeScene, resample_segments
 SVG_NS = "http://www.w3.org/2000/svg"
 MAX_SVG_BYTES = 32 * 1024 * 1024
 MAX_PRIMITIVES = 20_000
+"""Most shapes one SVG may hold; every sub-path of a ``<path>`` counts as one."""
+MAX_STROKES = 4_096
+"""Most strokes one SVG may hold (the strokes generator's own limit)."""
 MAX_SEGMENTS = 64
+MAX_DEPTH = 256
+"""Deepest nesting of ``<g>``/``<svg>`` read (drawings use a handful; 5,000 exhausted the stack)."""
+MAX_COORDINATE = 1e9
+"""Largest absolute coordinate after transforms: beyond it float32 tensors lose the drawing."""
 _KAPPA = 0.5522847498307936  # cubic control distance for a quarter circle
 
 
@@ -349,33 +356,40 @@ def _transform(text: str, source: str) -> np.ndarray:
     return m
 
 
-def _walk(el, style: _Style, found: _Collected, filters: dict[str, float], source: str, W: float, H: float, top: bool = False) -> None:
+def _walk(el, style: _Style, found: _Collected, filters: dict[str, float], source: str, W: float, H: float, top: bool = False, level: int = 0) -> None:
+    if level > MAX_DEPTH:
+        raise ApophenicError(f"{source}: groups nest deeper than {MAX_DEPTH} levels")
     for child in el:
         tag = _local(child.tag)
         if tag in _SKIPPED or not tag:
             continue  # never followed: that is where hrefs and external resources live
         s = _child_style(style, child, filters, source)
         if tag in ("g", "svg"):
-            _walk(child, s, found, filters, source, W, H)
+            _walk(child, s, found, filters, source, W, H, level=level + 1)
             continue
         subpaths = _geometry(child, tag, source)
         if subpaths is None:
             continue
-        if found.count() > MAX_PRIMITIVES:
-            raise ApophenicError(f"{source}: more than {MAX_PRIMITIVES} shapes; this is not a drawing the renderer can optimize")
         _add(child, tag, subpaths, s, found, filters, source, W, H, top)
+        # counted after every element, sub-paths included, before any tensor is built
+        if found.count() > MAX_PRIMITIVES:
+            raise ApophenicError(f"{source}: more than {MAX_PRIMITIVES} shapes (each sub-path counts); this is not a drawing the renderer can optimize")
+        if len(found.strokes) > MAX_STROKES:
+            raise ApophenicError(f"{source}: more than {MAX_STROKES} strokes (each stroked sub-path counts); this is not a drawing the renderer can optimize")
 
 
 def _add(el, tag, geometry, s: _Style, found: _Collected, filters, source, W, H, top) -> None:
     mat = s.matrix
     scale = math.sqrt(abs(np.linalg.det(mat[:2, :2])))
     blur = filters.get(s.filter, 0.0) * scale if s.filter else 0.0
+    if not (math.isfinite(blur) and math.isfinite(scale)):
+        raise ApophenicError(f"{source}: a <{tag}> has a transform or blur that is not finite")
     stroke = (*s.stroke, s.stroke_opacity * s.opacity) if s.stroke is not None and s.stroke_width > 0 else None
     if tag == "rect":
         segs, (x0, y0, x1, y1) = geometry
         if s.fill is not None:
             fill = (*s.fill, s.fill_opacity * s.opacity)
-            p = _apply(mat, np.array([[x0, y0], [x1, y1]]))
+            p = _finite_points(_apply(mat, np.array([[x0, y0], [x1, y1]])), source, tag)
             box = (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()), float(p[:, 1].max()))
             covers = box[0] <= 1e-6 and box[1] <= 1e-6 and box[2] >= W - 1e-6 and box[3] >= H - 1e-6
             first = el.get("id") == "background" or (top and found.count() == 0)
@@ -386,20 +400,36 @@ def _add(el, tag, geometry, s: _Style, found: _Collected, filters, source, W, H,
             else:
                 found.rects.append((box, fill))
         if stroke is not None:
-            found.strokes.append((_apply(mat, _rect_loop(x0, y0, x1, y1)), s.stroke_width * scale, stroke, s.linecap != "butt"))
+            found.strokes.append((_finite_points(_apply(mat, _rect_loop(x0, y0, x1, y1)), source, tag), _finite_width(s.stroke_width * scale, source, tag), stroke, s.linecap != "butt"))
         return
     for segs, _closed in geometry:
         if not segs:
             continue
         if len(segs) > MAX_SEGMENTS:
             raise ApophenicError(f"{source}: a <{tag}> has a sub-path of {len(segs)} curve segments; at most {MAX_SEGMENTS} are supported")
-        pts = _apply(mat, np.concatenate([segs[0][:1]] + [seg[1:] for seg in segs]))
+        pts = _finite_points(_apply(mat, np.concatenate([segs[0][:1]] + [seg[1:] for seg in segs])), source, tag)
         if s.fill is not None and tag != "line":
             loop = pts if np.allclose(pts[0], pts[-1]) else np.concatenate([pts, _line(pts[-1], pts[0])[1:]])
             if _area(loop) > 1e-3:  # a fill with no inside (a stroked line's default black fill) draws nothing
                 found.blobs.append((loop[:-1], (*s.fill, s.fill_opacity * s.opacity), blur))
         if stroke is not None:
-            found.strokes.append((pts, s.stroke_width * scale, stroke, s.linecap != "butt"))
+            found.strokes.append((pts, _finite_width(s.stroke_width * scale, source, tag), stroke, s.linecap != "butt"))
+
+
+def _finite_points(pts: np.ndarray, source: str, tag: str) -> np.ndarray:
+    # 1e400 parses as inf, and 1e300 scaled by a transform overflows: either ran for a minute
+    # and then failed inside autograd, so it is refused while reading.
+    with np.errstate(all="ignore"):
+        ok = bool(np.isfinite(pts).all()) and float(np.abs(pts).max()) <= MAX_COORDINATE
+    if not ok:
+        raise ApophenicError(f"{source}: a <{tag}> has a coordinate that is not finite or beyond ±{MAX_COORDINATE:g} after transforms")
+    return pts
+
+
+def _finite_width(width: float, source: str, tag: str) -> float:
+    if not math.isfinite(width) or width > MAX_COORDINATE:
+        raise ApophenicError(f"{source}: a <{tag}> has a stroke width that is not finite or beyond {MAX_COORDINATE:g} after transforms")
+    return width
 
 
 def _area(loop: np.ndarray) -> float:
@@ -545,6 +575,8 @@ def parse_path(d: str, source: str = "<path>") -> list[tuple[list[np.ndarray], b
         cmd = nxt
         rel, op = cmd.islower(), cmd.upper()
         ctrl, quad = None, None
+        if len(paths) > MAX_PRIMITIVES:
+            raise ApophenicError(f"{source}: a path has more than {MAX_PRIMITIVES} sub-paths; at most {MAX_PRIMITIVES} shapes are supported")
         if op == "M":
             if segs:
                 paths.append((segs, False))

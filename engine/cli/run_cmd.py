@@ -24,16 +24,15 @@ def run(
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder; each run writes a subfolder."),
     from_: Optional[Path] = typer.Option(None, "--from", help="Re-run the recipe embedded in a PNG written by apophenic."),
+    read_from: list[Path] = typer.Option([], "--read-from", help="A folder a --from recipe may read files from (repeatable); besides it only the PNG's folder, --out and the installed presets' folders."),
     print_size: Optional[int] = typer.Option(None, "--print-size", help="Long side of the print PNG for vector output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
-    from apophenic.config import validate
+    from apophenic.confinement import confined
     from apophenic.output import read_recipe
     from apophenic.preset_loader import apply_override, load_data
     from apophenic.registry import get_registry
-    from apophenic import stages
-    from apophenic.run import execute
 
     registry = get_registry()
     if (preset is None) == (from_ is None):
@@ -54,6 +53,26 @@ def run(
         data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
     if print_size is not None:
         data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
+    if from_ is None:
+        _execute(data, source, out, registry, name, quiet)
+        return
+    # A recipe is data anyone can edit: it reads only under folders the user named, and its
+    # errors name the PNG the user gave, not a preset path written inside the recipe.
+    folders = [from_.parent, out, *read_from, *{path.parent for path, _ in registry.presets.values()}]
+    try:
+        with confined(folders, from_):
+            _execute(data, source, out, registry, name, quiet)
+    except ApophenicError as exc:
+        if str(exc).startswith(str(from_)):
+            raise
+        raise ApophenicError(f"{from_}: its recipe: {exc}") from None
+
+
+def _execute(data: dict, source: Path, out: Path, registry, name: str | None, quiet: bool) -> None:
+    from apophenic import stages
+    from apophenic.config import validate
+    from apophenic.run import execute
+
     if stages.is_pipeline(data):
         record = stages.execute(data, source, out, registry=registry, progress=not quiet, preset=name)
         if not quiet:
