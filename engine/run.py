@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from apophenic import candidates, legibility
 from apophenic.component import BuildContext
 from apophenic.device import pick_device
+from apophenic.memory_estimate import check_fits
 from apophenic.errors import ApophenicError
 from apophenic.generator import Generator
 from apophenic.objective import Objective, Perception
@@ -96,6 +97,9 @@ class Pipeline:
 def build(config: BaseModel, source: Path | None = None) -> Pipeline:
     """Build generator, ensemble, objective, transforms and optimizer from a validated config."""
     device = pick_device(config.device)
+    generator_config = getattr(config, "generator", None)
+    check_fits(config.hw, int(getattr(generator_config, "batch", 1) or 1), int(getattr(config, "augmentations", 1)), device,
+               source or "config")
     torch.manual_seed(config.seed)
     ctx = BuildContext(device=device, seed=config.seed, size=config.hw, source=source,
                        search_paths=[Path(p) for p in getattr(config, "search_paths", [])])
