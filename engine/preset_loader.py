@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from apophenic.config import validate
+from apophenic.confinement import check
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.registry import Registry, get_registry
 from apophenic.structured import loads_toml, loads_toml_value
@@ -158,7 +159,7 @@ def resolve_extends(
         return data
     if not isinstance(base_ref, str) or not base_ref:
         raise ConfigError(path, "extends", "expected a preset name or a path to a .toml file")
-    base_path = locate(base_ref, registry, near=path.parent)
+    base_path = check(locate(base_ref, registry, near=path.parent))  # a recipe's `extends` is confined too
     if base_path.resolve() in chain:
         names = " -> ".join(p.name for p in (*chain, base_path.resolve()))
         raise ConfigError(path, "extends", f"inheritance cycle: {names}")

@@ -39,13 +39,16 @@ class Verdict:
     out: str
     err: str
     problems: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    """What appeared under the watched folders (``files_left``)."""
 
     @property
     def handled(self) -> bool:
         return not self.problems
 
     def explain(self) -> str:
-        return f"{self.case}: {', '.join(self.problems) or 'handled'} (exit {self.code})\nstderr: {self.err[-2000:]}"
+        return f"{self.case}: {', '.join(self.problems) or 'handled'} (exit {self.code})\nstderr: {self.err[-2000:]}" + (
+            f"\nleft behind: {', '.join(self.left[:5])}" if self.left else "")
 
 
 def snapshot(folders: list[Path]) -> dict[Path, str]:
@@ -116,8 +119,10 @@ def _finish(verdict, watch, before_watch, before_keep, canary, expect_code) -> N
             verdict.problems.append("not_one_line")
     if expect_code != 0:
         after_watch = snapshot(watch)
-        if set(after_watch) - set(before_watch):
+        left = sorted(set(after_watch) - set(before_watch))
+        if left:
             verdict.problems.append("files_left")
+            verdict.left = [str(path) for path in left]
     _tally(verdict)
 
 

@@ -1,0 +1,42 @@
+"""Small writers of hostile files shared by the test_files_* and test_fuzz_* modules."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+
+def png_claiming(path: Path, width: int, height: int) -> Path:
+    """A tiny PNG whose header claims ``width × height`` pixels (PIL checks the header on open)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+def png_with_text(path: Path, text: str, key: str = "apophenic:recipe", compressed: bool = False) -> Path:
+    """A real 16×16 PNG carrying ``text`` in a text chunk (zTXt when ``compressed``)."""
+    info = PngInfo()
+    info.add_text(key, text, zip=compressed)
+    Image.new("RGB", (16, 16), (200, 120, 40)).save(path, pnginfo=info)
+    return path
+
+
+def recipe_png(path: Path, config: dict, **extra) -> Path:
+    """A PNG carrying an apophenic recipe around ``config``."""
+    return png_with_text(path, json.dumps({"config": config, **extra}))
+
+
+def wav_bytes(rate: int = 8000, samples: bytes = b"\x00\x00" * 64, channels: int = 1, bits: int = 16) -> bytes:
+    """A PCM WAV file's bytes with whatever header values a test wants."""
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * bits // 8, channels * bits // 8, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(samples)) + samples
+    return b"RIFF" + struct.pack("<I", len(body)) + body
