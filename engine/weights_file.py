@@ -7,6 +7,7 @@ many-line essay about ``weights_only`` and ``safe_globals``; the user needs the 
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,17 @@ def load_weights(path: Path, what: str = "checkpoint") -> Any:
             return torch.load(path, map_location="cpu", weights_only=True)
     except MemoryError:
         raise ApophenicError(f"{path}: the {what} claims more memory than this machine has") from None
+    except pickle.UnpicklingError as exc:
+        if "weights only" not in str(exc).lower():
+            raise ApophenicError(f"{path}: not a weights-only {what} (not a torch checkpoint: {_first_line(exc)})") from None
+        # torch's text here is a dozen lines on safe_globals; what matters is that it holds code
+        raise ApophenicError(f"{path}: not a weights-only {what}: it holds something besides tensors and plain "
+                             "values (Python objects, whose loading could run code, or no torch data at all), so it is refused") from None
     except Exception as exc:  # noqa: BLE001 - the weights-only unpickler fails in many ways on foreign files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise ApophenicError(f"{path}: not a weights-only {what} (torch.load with weights_only=True refused it: "
-                             f"{type(exc).__name__}{': ' + first[:160] if first else ''})") from None
+                             f"{_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:160]}" if text else type(exc).__name__

@@ -45,8 +45,8 @@ def read_vectors(path: Path) -> dict[str, np.ndarray] | np.ndarray:
             with np.load(path, allow_pickle=False) as data:
                 return {k: np.asarray(data[k], dtype=np.float32).reshape(-1) for k in data.files}
         return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32).reshape(-1)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ApophenicError(f"{path}: not a .npy/.npz vector file ({exc})") from None
+    except (ValueError, OSError, EOFError, MemoryError) as exc:  # MemoryError: a header claiming a huge shape
+        raise ApophenicError(f"{path}: not a .npy/.npz vector file ({str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__})") from None
 
 
 class EmbeddingConfig(ObjectiveConfig):

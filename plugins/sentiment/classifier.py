@@ -69,7 +69,9 @@ class ReviewClassifier:
 
 def load(path: Path | None = None) -> ReviewClassifier:
     """A classifier written by :meth:`ReviewClassifier.save` (default: the shipped one)."""
-    import json
+    import zipfile
+
+    from apophenic.structured import loads_json
 
     path = Path(path) if path is not None else SHIPPED
     if not path.is_file():
@@ -80,10 +82,10 @@ def load(path: Path | None = None) -> ReviewClassifier:
     try:
         with np.load(path, allow_pickle=False) as data:
             return ReviewClassifier([str(t) for t in data["vocabulary"]], data["idf"].astype(np.float64),
-                                    data["weights"].astype(np.float64), float(data["bias"]), json.loads(str(data["meta"])))
+                                    data["weights"].astype(np.float64), float(data["bias"]), loads_json(str(data["meta"]), path, "meta"))
     except FileNotFoundError:
         raise ApophenicError(f"{path}: no such classifier file") from None
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, MemoryError) as exc:
         raise ApophenicError(f"{path}: not a review classifier ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 

@@ -40,3 +40,33 @@ def wav_bytes(rate: int = 8000, samples: bytes = b"\x00\x00" * 64, channels: int
     fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * bits // 8, channels * bits // 8, bits)
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(samples)) + samples
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+class Payload:
+    """An object whose unpickling writes ``canary`` (what a malicious file would do)."""
+
+    def __init__(self, canary: Path) -> None:
+        self.canary = canary
+
+    def __reduce__(self):
+        return (Path.write_text, (self.canary, "pwned"))
+
+
+def torch_pickle(path: Path, canary: Path) -> Path:
+    """A ``torch.save`` file (zip container, ``data.pkl`` inside) whose unpickling writes ``canary``."""
+    import torch
+
+    torch.save({"state_dict": Payload(canary)}, path)
+    return path
+
+
+def numpy_pickle(path: Path, canary: Path) -> Path:
+    """A ``.npy`` (or ``.npz``) whose object array unpickles into writing ``canary``."""
+    import numpy as np
+
+    evil = np.array([Payload(canary)], dtype=object)
+    if path.suffix == ".npz":
+        np.savez(path, vocabulary=evil, idf=evil, weights=evil, bias=evil, meta=evil, lite0=evil)
+    else:
+        np.save(path, evil, allow_pickle=True)
+    return path
