@@ -206,7 +206,10 @@ def parse_svg(data: str | bytes, source: str = "<svg>") -> StrokeScene:
     start = _Style(matrix=np.array([[1.0, 0, -origin[0]], [0, 1.0, -origin[1]], [0, 0, 1]]))
     filters = _filters(root)
     found = _Collected()
-    _walk(root, start, found, filters, source, width, height, top=True)
+    # Overflow to inf/nan is caught by the finiteness checks on every point, as one line;
+    # numpy's RuntimeWarnings on the way there would only add lines to stderr.
+    with np.errstate(all="ignore"):
+        _walk(root, start, found, filters, source, width, height, top=True)
     return _scene(found, width, height, source)
 
 

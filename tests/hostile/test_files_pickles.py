@@ -36,7 +36,7 @@ LOADERS = {
     "sentiment-model": lambda evil, tmp: ["sentiment", "generate", "--model", str(evil), "-n", "4"],
     "sentiment-unit-file": lambda evil, tmp: ["sentiment", "generate", "--unit-file", str(evil), "-n", "4"],
     "sentiment-probe-model": lambda evil, tmp: ["sentiment", "probe", "--model", str(evil), "--out", str(tmp / "out")],
-    "sentiment-card-model": lambda evil, tmp: ["sentiment", "card", "great film", "--model", str(evil), "--out", str(tmp / "out" / "c.png")],
+    "sentiment-card-model": lambda evil, tmp: ["sentiment", "card", "--text", "great film", "--model", str(evil), "--out", str(tmp / "out" / "c.png")],
     "sentiment-classifier": lambda evil, tmp: ["sentiment", "classify", "a great film", "--classifier", str(evil)],
     "sentiment-preset": lambda evil, tmp: ["sentiment", "generate", "--preset", str(evil), "-n", "4"],
     "analogy-vectors": lambda evil, tmp: ["analogy", "query", "man", "king", "woman", "--vectors", str(evil)],
@@ -73,7 +73,7 @@ def test_a_torch_saved_pickle_is_refused_by_the_weights_only_loader(hostile, can
     evil = torch_pickle(tmp_path / "evil.pth", canary)
     verdict = hostile(f"pickle-torch-{loader}", LOADERS[loader](evil, tmp_path), watch=[tmp_path])
     assert_handled(verdict)
-    assert "weights_only" in verdict.err  # torch's many-line refusal, cut to one line that says why
+    assert "weights-only" in verdict.err  # torch's many-line refusal, cut to one line that says why
 
 
 @pytest.mark.parametrize(("loader", "suffix"), [(k, s) for k, v in NUMPY.items() for s in v])
