@@ -66,8 +66,9 @@ def read_wav(path: Path) -> tuple[int, np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy warns about unknown chunks; the data is still read
             rate, data = wavfile.read(path)
-    except (ValueError, OSError, EOFError, struct.error, MemoryError) as exc:
-        # struct.error: a header cut short; MemoryError: a header claiming more samples than exist
+    except (ValueError, OSError, EOFError, struct.error, ZeroDivisionError, MemoryError) as exc:
+        # scipy's reader trusts the header: struct.error for one cut short, ZeroDivisionError for
+        # zero channels or bits, MemoryError for one claiming more samples than exist
         raise ApophenicError(f"{path}: not a readable WAV file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     if not 1 <= int(rate) <= MAX_SAMPLE_RATE:
         raise ApophenicError(f"{path}: the WAV header gives sample rate {rate}; expected 1 to {MAX_SAMPLE_RATE} Hz")

@@ -40,3 +40,11 @@ def evil_pickle(canary: Path):
         return path
 
     return write
+
+
+# Generated (hypothesis) cases: a few per test in the default run, many more with
+# APOPHENIC_FUZZ=slow (e.g. `APOPHENIC_FUZZ=slow python -m pytest -q tests/hostile -k fuzz`).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("hostile", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("hostile-slow", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

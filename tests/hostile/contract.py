@@ -75,6 +75,7 @@ def judge(
     keep: list[Path] = (),
     canary: Path | None = None,
     expect_code: int = 2,
+    tally: bool = True,
 ) -> Verdict:
     """Run ``apophenic argv`` in-process and judge it against the bad-input contract."""
     from apophenic.cli import main
@@ -95,17 +96,17 @@ def judge(
         err += "".join(traceback.format_exception(exc))
         verdict = Verdict(case, 1, out, err)
         verdict.problems.append("traceback")
-        _finish(verdict, watch, before_watch, before_keep, canary, expect_code)
+        _finish(verdict, watch, before_watch, before_keep, canary, expect_code, tally)
         return verdict
     out, err = capsys.readouterr()
     verdict = Verdict(case, code, out, err)
     if "Traceback (most recent call last)" in err or "Traceback (most recent call last)" in out:
         verdict.problems.append("traceback")
-    _finish(verdict, watch, before_watch, before_keep, canary, expect_code)
+    _finish(verdict, watch, before_watch, before_keep, canary, expect_code, tally)
     return verdict
 
 
-def _finish(verdict, watch, before_watch, before_keep, canary, expect_code) -> None:
+def _finish(verdict, watch, before_watch, before_keep, canary, expect_code, tally=True) -> None:
     if canary is not None and canary.exists():
         verdict.problems.insert(0, "code_executed")
     after_keep = snapshot(list(before_keep)) if before_keep else {}
