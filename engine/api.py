@@ -34,7 +34,7 @@ INTERFACES = (
 )
 """Classes whose public methods and fields are part of the API (the hooks hand out the last two)."""
 
-MODULES = ("apophenic.minilm",)
+MODULES = ("apophenic.minilm", "apophenic.structured", "apophenic.image_file", "apophenic.weights_file")
 """Engine modules plugins may import whole: their public functions and classes are part of the API."""
 
 

@@ -15,7 +15,6 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from apophenic.errors import ApophenicError
+from apophenic.structured import loads_json
 
 FORMATS = ("text", "csv", "tsv", "jsonl")
 DOC_START = 0x1E  # ASCII record separator: the model reads it before every review
@@ -162,10 +162,7 @@ def _jsonl_rows(path: Path, stream, text: str, label: str | None):
     for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ApophenicError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        obj = loads_json(line, f"{path}:{n}", "this line")  # bounded: a line of 10,000 '[' is one error
         if not isinstance(obj, dict) or text not in obj:
             raise ApophenicError(f"{path}:{n}: no key {text!r} in this JSON object")
         if label is not None and label not in obj:
