@@ -11,6 +11,10 @@ import torch
 from contract import assert_handled
 from hostile_files import sentiment_checkpoint, small_png
 
+from apophenic.plugins.sentiment.steering import default_model
+
+SHIPPED_MODEL = default_model()
+
 
 def _loaders(path: Path, tmp: Path) -> dict[str, list[str]]:
     """Every CLI entry that hands ``path`` to a deserializer, by name."""
@@ -29,6 +33,16 @@ def _loaders(path: Path, tmp: Path) -> dict[str, list[str]]:
                                "--steps", "1", "--out", out, "-q"],
         "run-embedding-vector": ["run", "imagenet-class", "--set", "objectives[0]={type = \"embedding\", vector = \"%s\"}" % path,
                                  "--steps", "1", "--out", out, "-q"],
+        # loaders of other formats: a pickle must be refused as "not that format", never loaded
+        "sentiment-generate-unit-file": ["sentiment", "generate", "--unit-file", str(path), "-n", "4"],
+        "sentiment-export-steering-file": ["sentiment", "export", str(SHIPPED_MODEL), "--steering-file", str(path), "--out", str(tmp / "s.pt")],
+        "sentiment-export-discriminator": ["sentiment", "export", str(SHIPPED_MODEL), "--discriminator", str(path), "--out", str(tmp / "d.pt")],
+        "run-preset-file": ["run", str(path), "--steps", "1", "--out", out, "-q"],
+        "run-from-picture": ["run", "--from", str(path), "--out", out, "-q"],
+        "dream-photo": ["dream", str(path), "--steps", "1", "--out", out, "-q"],
+        "style-transfer-content": ["style", "transfer", str(path), str(content), "--steps", "1", "--out", out, "-q"],
+        "analogy-scene-svg": ["analogy", "scene", str(path), str(path), str(path), "--out", str(tmp / "d.svg")],
+        "analogy-train-corpus": ["analogy", "train", str(path), "--out", str(tmp / "v.bin")],
     }
 
 
@@ -45,7 +59,9 @@ def content_image(tmp_path: Path) -> Path:
 def test_a_pickle_given_to_any_loader_never_runs(hostile, evil_pickle, tmp_path: Path, loader, protocol):
     inputs = tmp_path / "in"
     inputs.mkdir()
-    suffix = {"sentiment-classify-classifier": ".npz", "run-embedding-vector": ".npy"}.get(loader, ".pt")
+    suffix = {"sentiment-classify-classifier": ".npz", "run-embedding-vector": ".npy", "sentiment-generate-unit-file": ".json",
+              "sentiment-export-steering-file": ".json", "run-preset-file": ".toml", "run-from-picture": ".png", "dream-photo": ".png",
+              "style-transfer-content": ".png", "analogy-scene-svg": ".svg", "analogy-train-corpus": ".txt"}.get(loader, ".pt")
     evil = evil_pickle(inputs / f"evil{suffix}", protocol=protocol)
     argv = _loaders(evil, tmp_path)[loader]
     verdict = hostile(f"pickle-{loader}-p{protocol}", argv, watch=[inputs])

@@ -119,3 +119,18 @@ def test_a_symlink_in_an_allowed_folder_does_not_lead_outside(hostile, tmp_path:
     verdict = hostile("recipe-symlink-outside", ["run", "--from", str(png), "--out", str(tmp_path / "out"), "-q"])
     assert_handled(verdict)
     assert "--read-from" in verdict.err
+
+
+@pytest.mark.parametrize("stages", [
+    [{"name": "draw", "preset": "perception-engine", "init": "bogus"}],
+    [{"name": "draw", "preset": "no-such-preset"}],
+    [{"name": "restyle", "preset": "style-strokes", "init": "previous"}],
+])
+def test_a_stage_recipes_error_names_the_png_the_user_gave(hostile, inputs: Path, tmp_path: Path, stages):
+    recipe = {"config": {"seed": 0, "stages": stages}, "preset": "draw-restyle-dream", "pipeline": True,
+              "source": "/nowhere/presets/draw-restyle-dream.toml"}
+    png = png_with_recipe(inputs / "stage.png", json.dumps(recipe))
+    verdict = hostile(f"stage-recipe-error-{stages[0].get('init', stages[0]['preset'])}",
+                      ["run", "--from", str(png), "--steps", "1", "--out", str(tmp_path / "out"), "-q"], watch=[inputs])
+    assert_handled(verdict)
+    assert verdict.err.strip().startswith(f"error: {png}"), verdict.err
