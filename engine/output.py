@@ -52,6 +52,9 @@ def read_recipe(path: Path) -> dict[str, Any]:
     recipe = loads_json(text, path, "its embedded recipe")
     if not isinstance(recipe, dict) or not isinstance(recipe.get("config"), dict):
         raise ApophenicError(f"{path}: its embedded recipe has no `config` table")
+    for key in ("source", "preset"):
+        if recipe.get(key) is not None and not isinstance(recipe[key], str):
+            raise ApophenicError(f"{path}: its embedded recipe's `{key}` is a {type(recipe[key]).__name__}, expected a path or name")
     return recipe
 
 

@@ -22,8 +22,8 @@ def png_claiming(path: Path, width: int, height: int) -> Path:
     return path
 
 
-def png_with_text(path: Path, text: str, key: str = "apophenic:recipe", compressed: bool = False) -> Path:
-    """A real 16×16 PNG carrying ``text`` in a text chunk (zTXt when ``compressed``)."""
+def png_with_text(path: Path, text: str, key: str = "apophenic:recipe", compressed: bool = True) -> Path:
+    """A real 16×16 PNG carrying ``text`` in a text chunk (zTXt when ``compressed``: large recipes stay small)."""
     info = PngInfo()
     info.add_text(key, text, zip=compressed)
     Image.new("RGB", (16, 16), (200, 120, 40)).save(path, pnginfo=info)
@@ -69,4 +69,39 @@ def numpy_pickle(path: Path, canary: Path) -> Path:
         np.savez(path, vocabulary=evil, idf=evil, weights=evil, bias=evil, meta=evil, lite0=evil)
     else:
         np.save(path, evil, allow_pickle=True)
+    return path
+
+
+def small_png(path: Path, size: int = 32) -> Path:
+    """A plain readable image."""
+    from PIL import Image
+
+    Image.new("RGB", (size, size), (10, 200, 90)).save(path)
+    return path
+
+
+def wav(path: Path, rate: int = 8000, samples: int = 4000, channels: int = 1, cut: int | None = None) -> Path:
+    """A 16-bit PCM WAV file; ``cut`` keeps only its first ``cut`` bytes."""
+    raw = wav_bytes(rate, b"\x00\x10" * samples * channels, channels)
+    path.write_bytes(raw if cut is None else raw[:cut])
+    return path
+
+
+def svg(path: Path, body: str, view: str = "0 0 100 100") -> Path:
+    """An SVG document with ``body`` inside its root."""
+    path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}">{body}</svg>')
+    return path
+
+
+def sentiment_checkpoint(path: Path, **replace) -> Path:
+    """A weights-only sentiment checkpoint (tiny model) with some payload keys replaced."""
+    import torch
+
+    from apophenic.plugins.sentiment.checkpoint import FORMAT, VERSION
+    from apophenic.plugins.sentiment.model import ByteLM, ModelSpec
+
+    spec = ModelSpec("lstm", 8, 1, 4)
+    payload = {"format": FORMAT, "version": VERSION, "spec": spec.to_dict(), "state_dict": ByteLM(spec).state_dict(), "meta": {}}
+    payload.update(replace)
+    torch.save(payload, path)
     return path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from contract import assert_handled
-from hostile_files import wav
+from files_support import wav
 
 
 @pytest.mark.parametrize("cut", [12, 30, 44, 45])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from contract import assert_handled
-from hostile_files import png_claiming, png_with_recipe, small_png
+from files_support import png_claiming, png_with_text, small_png
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_a_decompression_bomb_given_to_from_is_one_line(hostile, bomb, tmp_path:
 
 def test_an_oversized_recipe_text_chunk_is_one_line(hostile, inputs: Path, tmp_path: Path):
     # 2 MB of recipe compresses to a few kB; PIL refuses to inflate text chunks over 1 MB.
-    png = png_with_recipe(inputs / "big.png", json.dumps({"config": {"pad": "x" * 2_000_000}}))
+    png = png_with_text(inputs / "big.png", json.dumps({"config": {"pad": "x" * 2_000_000}}))
     verdict = hostile("recipe-oversized", ["run", "--from", str(png), "--out", str(tmp_path / "out"), "-q"], watch=[png.parent])
     assert_handled(verdict)
     assert "big.png" in verdict.err
@@ -60,7 +60,7 @@ def test_an_oversized_recipe_text_chunk_is_one_line(hostile, inputs: Path, tmp_p
 
 @pytest.mark.parametrize("levels", [100, 100_000])
 def test_a_deeply_nested_recipe_is_one_line(hostile, inputs: Path, tmp_path: Path, levels):
-    png = png_with_recipe(inputs / "nested.png", '{"config": {"size": ' + "[" * levels + "]" * levels + "}}")
+    png = png_with_text(inputs / "nested.png", '{"config": {"size": ' + "[" * levels + "]" * levels + "}}")
     verdict = hostile(f"recipe-nested-{levels}", ["run", "--from", str(png), "--out", str(tmp_path / "out"), "-q"], watch=[png.parent])
     assert_handled(verdict)
     assert "nested.png" in verdict.err
@@ -74,7 +74,7 @@ def _recipe_naming(tmp_path: Path, image: str, source: str | None = None) -> Pat
     recipe = {"config": config, "preset": "tampered", **({"source": source} if source else {})}
     folder = tmp_path / "downloads"
     folder.mkdir(exist_ok=True)
-    return png_with_recipe(folder / "tampered.png", json.dumps(recipe))
+    return png_with_text(folder / "tampered.png", json.dumps(recipe))
 
 
 @pytest.mark.parametrize("how", ["absolute", "relative-escape", "source-elsewhere"])
@@ -115,22 +115,8 @@ def test_a_symlink_in_an_allowed_folder_does_not_lead_outside(hostile, tmp_path:
     with Image.open(png) as im:
         recipe = json.loads(im.text["apophenic:recipe"])
     recipe["source"] = str(png.parent / "preset.toml")
-    png_with_recipe(png, json.dumps(recipe))
+    png_with_text(png, json.dumps(recipe))
     verdict = hostile("recipe-symlink-outside", ["run", "--from", str(png), "--out", str(tmp_path / "out"), "-q"])
     assert_handled(verdict)
     assert "--read-from" in verdict.err
 
-
-@pytest.mark.parametrize("stages", [
-    [{"name": "draw", "preset": "perception-engine", "init": "bogus"}],
-    [{"name": "draw", "preset": "no-such-preset"}],
-    [{"name": "restyle", "preset": "style-strokes", "init": "previous"}],
-])
-def test_a_stage_recipes_error_names_the_png_the_user_gave(hostile, inputs: Path, tmp_path: Path, stages):
-    recipe = {"config": {"seed": 0, "stages": stages}, "preset": "draw-restyle-dream", "pipeline": True,
-              "source": "/nowhere/presets/draw-restyle-dream.toml"}
-    png = png_with_recipe(inputs / "stage.png", json.dumps(recipe))
-    verdict = hostile(f"stage-recipe-error-{stages[0].get('init', stages[0]['preset'])}",
-                      ["run", "--from", str(png), "--steps", "1", "--out", str(tmp_path / "out"), "-q"], watch=[inputs])
-    assert_handled(verdict)
-    assert verdict.err.strip().startswith(f"error: {png}"), verdict.err

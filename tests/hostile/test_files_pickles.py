@@ -14,6 +14,8 @@ import pytest
 from contract import assert_handled
 from files_support import numpy_pickle, png_with_text, torch_pickle, wav_bytes
 
+from apophenic.plugins.sentiment.steering import default_model
+
 
 def _run(*sets: str) -> list[str]:
     return ["run", "imagenet-class", "--steps", "1", "--set", "size=32", *(a for s in sets for a in ("--set", s))]
@@ -42,10 +44,19 @@ LOADERS = {
     "analogy-vectors": lambda evil, tmp: ["analogy", "query", "man", "king", "woman", "--vectors", str(evil)],
     "analogy-scene": lambda evil, tmp: ["analogy", "scene", str(evil), str(evil), str(evil), "--out", str(tmp / "out" / "d.svg")],
     "batch-manifest": lambda evil, tmp: ["batch", str(evil), "--out", str(tmp / "out")],
+    "sentiment-export-model": lambda evil, tmp: ["sentiment", "export", str(evil), "--out", str(tmp / "out" / "small.pt")],
+    "sentiment-export-steering-file": lambda evil, tmp: ["sentiment", "export", str(default_model()), "--steering-file", str(evil),
+                                                         "--out", str(tmp / "out" / "small.pt")],
+    "sentiment-export-discriminator": lambda evil, tmp: ["sentiment", "export", str(default_model()), "--discriminator", str(evil),
+                                                         "--out", str(tmp / "out" / "small.pt")],
+    "style-transfer-weights": lambda evil, tmp: ["style", "transfer", str(tmp / "ok.png"), str(tmp / "ok.png"), "--perceiver", "vgg19",
+                                                 "--weights", str(evil), "--steps", "1", "--out", str(tmp / "out")],
+    "analogy-train-corpus": lambda evil, tmp: ["analogy", "train", str(evil), "--out", str(tmp / "out" / "v.bin")],
 }
 
 # Which loaders could take a torch zip or a numpy object array for their real format.
-TORCH = ["vgg19-weights", "resnet50-weights", "sentiment-model", "sentiment-probe-model", "sentiment-card-model"]
+TORCH = ["vgg19-weights", "resnet50-weights", "sentiment-model", "sentiment-probe-model", "sentiment-card-model",
+         "sentiment-export-model", "sentiment-export-discriminator", "style-transfer-weights"]
 NUMPY = {"embedding-vector": [".npy", ".npz"], "sentiment-classifier": [".npz"], "analogy-vectors": [".npz"]}
 
 
@@ -61,10 +72,11 @@ def _judge(hostile, tmp: Path, case: str, argv: list[str]):
 
 
 @pytest.mark.parametrize("loader", sorted(LOADERS))
-def test_a_raw_pickle_is_never_unpickled(hostile, evil_pickle, tmp_path: Path, loader):
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_a_raw_pickle_is_never_unpickled(hostile, evil_pickle, tmp_path: Path, loader, protocol):
     _inputs(tmp_path)
-    evil = evil_pickle(tmp_path / "evil.bin")
-    _judge(hostile, tmp_path, f"pickle-raw-{loader}", LOADERS[loader](evil, tmp_path))
+    evil = evil_pickle(tmp_path / "evil.bin", protocol=protocol)
+    _judge(hostile, tmp_path, f"pickle-raw-p{protocol}-{loader}", LOADERS[loader](evil, tmp_path))
 
 
 @pytest.mark.parametrize("loader", TORCH)

@@ -3,10 +3,12 @@ its errors name the PNG the user gave, not a preset path written inside the reci
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from contract import assert_handled
-from files_support import recipe_png
+from files_support import png_with_text, recipe_png
 
 
 def test_a_stage_recipe_error_names_the_png_the_user_gave(hostile, tmp_path: Path):
@@ -28,3 +30,18 @@ def test_a_broken_stage_recipe_names_the_png(hostile, tmp_path: Path):
     verdict = hostile("recipe-stage-invalid", ["run", "--from", str(png), "--out", str(tmp_path / "out")], watch=[tmp_path])
     assert_handled(verdict)
     assert verdict.err.removeprefix("error: ").startswith(str(png))
+
+
+@pytest.mark.parametrize("stages", [
+    [{"name": "draw", "preset": "perception-engine", "init": "bogus"}],
+    [{"name": "draw", "preset": "no-such-preset"}],
+    [{"name": "restyle", "preset": "style-strokes", "init": "previous"}],
+])
+def test_a_stage_recipes_error_names_the_png_the_user_gave(hostile, tmp_path: Path, stages):
+    recipe = {"config": {"seed": 0, "stages": stages}, "preset": "draw-restyle-dream", "pipeline": True,
+              "source": "/nowhere/presets/draw-restyle-dream.toml"}
+    png = png_with_text(tmp_path / "stage.png", json.dumps(recipe))
+    verdict = hostile(f"stage-recipe-error-{stages[0].get('init', stages[0]['preset'])}",
+                      ["run", "--from", str(png), "--steps", "1", "--out", str(tmp_path / "out"), "-q"], watch=[tmp_path])
+    assert_handled(verdict)
+    assert verdict.err.strip().startswith(f"error: {png}"), verdict.err

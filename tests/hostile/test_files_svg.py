@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from contract import assert_handled
-from hostile_files import svg
+from files_support import svg
 
 from apophenic.errors import ApophenicError
 from apophenic.renderers.svg import parse_svg

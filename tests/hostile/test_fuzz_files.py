@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 from fuzzing import FUZZ, assert_contract_or_success
-from hostile_files import png_with_recipe, sentiment_checkpoint, svg, wav
+from files_support import png_with_text, sentiment_checkpoint, svg, wav
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,7 +66,7 @@ def test_fuzz_json_recipes(hostile, tmp_path_factory, config, wrap, nest, source
     text = json.dumps(recipe)
     if nest:
         text = text.replace('"config": ', '"config": ' + "[" * nest, 1) + "]" * nest if wrap else "[" * nest + text + "]" * nest
-    png = png_with_recipe(folder / "r.png", text)
+    png = png_with_text(folder / "r.png", text)
     verdict = hostile("fuzz-recipe", ["run", "--from", str(png), "--steps", "0", "--out", str(folder / "out"), "-q"],
                       watch=[], canary=folder / "PWNED", tally=False)
     assert_contract_or_success(verdict)
