@@ -22,8 +22,8 @@ def _scene(hostile, tmp_path: Path, case: str, body: str, view: str = "0 0 100 1
     inputs = tmp_path / "in"
     inputs.mkdir(exist_ok=True)
     bad = svg(inputs / "bad.svg", body, view)
-    good = svg(inputs / "good.svg", GOOD)
-    verdict = hostile(case, ["analogy", "scene", str(bad), str(good), str(good), "--out", str(tmp_path / "out" / "d.svg")], watch=[inputs])
+    # the same file three times: the analogy has one structure, so only reading the file can refuse it
+    verdict = hostile(case, ["analogy", "scene", str(bad), str(bad), str(bad), "--out", str(tmp_path / "out" / "d.svg")], watch=[inputs])
     assert_handled(verdict)
     assert "bad.svg" in verdict.err
     return verdict
