@@ -150,7 +150,8 @@ def test_cli_runs_a_pipeline_and_reruns_it_from_the_picture(tmp_path, tiny_prese
     assert first.value.code in (0, None)
     (folder,) = (tmp_path / "a").iterdir()
     with pytest.raises(SystemExit) as again:
-        main(["run", "--from", str(folder / "final.png"), "--out", str(tmp_path / "b"), "--quiet"])
+        # the pipeline's presets live in tmp_path: a recipe reads there only when the user says so
+        main(["run", "--from", str(folder / "final.png"), "--read-from", str(tmp_path), "--out", str(tmp_path / "b"), "--quiet"])
     assert again.value.code in (0, None)
     (rerun,) = (tmp_path / "b").iterdir()
     assert np.array_equal(np.asarray(Image.open(folder / "final.png")), np.asarray(Image.open(rerun / "final.png")))
