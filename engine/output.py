@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+import socket
+import uuid
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -67,50 +68,112 @@ def write_json(data: Any, path: Path) -> Path:
 
 
 def ensure_writable(folder: Path) -> Path:
-    """Create ``folder`` if needed and check a file can be written in it."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-", delete=True)
-        probe.close()
-    except OSError as exc:
-        raise ApophenicError(f"{folder}: output folder cannot be written ({exc.strerror or exc})") from None
+    """Check that ``folder`` could be written, without creating it.
+
+    Output folders are created only when there is something to put in them (by
+    :func:`staged_folder`), so bad input that fails later leaves nothing on disk.
+    The check walks up to the nearest existing folder and asks whether it is a
+    writable directory.
+    """
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        if probe.is_symlink():  # a dangling link: mkdir would fail on it
+            raise ApophenicError(f"{folder}: output folder cannot be written ({probe} is a broken link)")
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ApophenicError(f"{folder}: output folder cannot be written ({probe} is not a folder)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ApophenicError(f"{folder}: output folder cannot be written ({probe}: permission denied)")
     return folder
 
 
-@contextmanager
-def staged_folder(final: Path) -> Iterator[Path]:
+MARKER = ".apophenic-staging"
+"""The file written first into every folder this program stages; its presence is the proof
+that the folder is ours, and the only licence to ever delete or replace it."""
+
+PROGRAM = "apophenic"
+
+staging_owner: ContextVar[str | None] = ContextVar("staging_owner", default=None)
+"""Who stages folders in this context (a batch's id, set by its worker); recorded in the marker."""
+
+
+def _token() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def _staging_name(kind: str, name: str) -> str:
+    """``.tmp-<name>-<pid>-<token>``: unique per call, with the writer's pid for leftover cleanup."""
+    return f".{kind}-{name}-{os.getpid()}-{_token()}"
+
+
+def staging_pid(folder: Path) -> int | None:
+    """The pid in a staging folder's name (``.tmp-<name>-<pid>-<token>``), or None if it has none."""
+    parts = folder.name.rsplit("-", 2)
+    if len(parts) != 3 or not parts[1].isdecimal():
+        return None
+    return int(parts[1])
+
+
+def write_marker(folder: Path) -> None:
+    """Mark ``folder`` as created by this program (and by which batch, when one is staging)."""
+    data = {"program": PROGRAM, "batch": staging_owner.get(), "pid": os.getpid(), "host": socket.gethostname()}
+    (folder / MARKER).write_text(json.dumps(data) + "\n", encoding="utf-8")
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder (not a link) holding this program's marker."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("program") == PROGRAM
+
+
+def _was_written_by_run(folder: Path) -> bool:
+    """A run folder from before markers existed: ``run.json`` whose recipe names this program's config."""
+    if folder.is_symlink() or not folder.is_dir() or not (folder / "final.png").is_file():
+        return False
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and isinstance(record.get("config"), dict) and "versions" in record
+
+
+def remove_ours(folder: Path) -> bool:
+    """Delete ``folder`` only if it carries our marker; returns whether it was removed."""
+    if not is_ours(folder):
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+def remove_stale(parent: Path, name: str | None = None) -> list[Path]:
+    """Remove staging folders under ``parent`` (of run ``name``, or all) that we made and whose writer is dead.
+
+    A folder without the marker (a user's ``.tmp-keep``, a leftover from before markers)
+    is never touched, whatever its name.
+    """
+    stem = "*" if name is None else f"{glob_escape(name)}-*"
+    removed = []
+    for path in [*parent.glob(f".tmp-{stem}"), *parent.glob(f".old-{stem}")]:
+        pid = staging_pid(path)
+        if pid is None or owner_alive(pid) or not is_ours(path):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def staged_folder(final: Path):
     """A temporary sibling of ``final`` renamed into place only if the block succeeds.
 
-    A failed or killed run leaves no ``final`` folder, only a ``.tmp-*`` one that
-    the next run in the same output folder removes.
+    A failed or killed run leaves no ``final`` folder, only a marked ``.tmp-*``
+    container that the next run of the same folder removes (see :mod:`apophenic.staging`).
     """
-    parent = final.parent
-    for stale in parent.glob(f".tmp-{final.name}-*"):
-        if not owner_alive(stale.name.rsplit("-", 1)[-1]):
-            shutil.rmtree(stale, ignore_errors=True)
-    tmp = parent / f".tmp-{final.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if final.exists():
-        old = parent / f".old-{final.name}-{os.getpid()}"
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    from apophenic.staging import staged
 
-
-def owner_alive(pid: str) -> bool:
-    """Whether the process that left a ``.tmp-<name>-<pid>`` folder still runs (our own pid counts as gone)."""
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return int(pid) != os.getpid()  # our own leftovers are stale too
+    return staged(final)

@@ -99,7 +99,7 @@ class LocalExecutor:
             max_workers=self.workers,
             mp_context=self.context,
             initializer=local_init,
-            initargs=(self.threads, self.gpus, self.counter, self.events),
+            initargs=(self.threads, self.gpus, self.counter, self.events, os.getpid()),
         )
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from apophenic.batch.plan import Planned
 from apophenic.errors import ApophenicError
-from apophenic.output import owner_alive, write_json
+from apophenic.output import remove_stale, write_json
 
 JOURNAL = "batch.json"
 LOCK = ".batch.lock"
@@ -177,17 +176,10 @@ class BatchLock:
 
 
 def clean_leftovers(out: Path) -> list[Path]:
-    """Remove the temporary folders of runs that a killed batch left half-written.
+    """Remove the staging folders of runs that a killed batch left half-written.
 
-    Called with the batch lock held, so no live batch owns them; a leftover
-    whose writer pid is still alive on this machine (an orphaned worker) is kept.
+    Called with the batch lock held. Only folders carrying this program's marker
+    are candidates (see :func:`apophenic.output.remove_stale`); one whose writer
+    pid is still alive on this machine is kept.
     """
-    removed = []
-    for path in list(out.glob(".tmp-*")) + list(out.glob(".old-*")):
-        pid = path.name.rsplit("-", 1)[-1]
-        if path.is_dir() and not owner_alive(pid):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
+    return remove_stale(out)

@@ -113,12 +113,12 @@ def _with_target(data: dict[str, Any], cell: Cell) -> dict[str, Any]:
 def resolve(cell: Cell, source: Path, registry: Registry, device: str | None = None) -> Planned:
     """Apply the cell's overrides to its preset and validate; errors are kept, not raised."""
     from apophenic.config import validate
-    from apophenic.preset_loader import apply_override, read_toml
+    from apophenic.preset_loader import apply_override, read_toml, resolve_extends
     from apophenic.run import run_name
 
     planned = Planned(cell, source=source, preset=source.stem)
     try:
-        data = read_toml(source)
+        data = resolve_extends(read_toml(source), source, registry)  # as `apophenic run` loads a preset
         for assignment in cell.shared:
             data = apply_override(data, assignment)
         data = _with_target(data, cell)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apophenic.batch.folder import check_out, claim
 from apophenic.batch.gallery import Gallery
 from apophenic.batch.journal import BatchLock, Journal, clean_leftovers
 from apophenic.batch.manifest import default_out, load_manifest, locate_manifest
@@ -36,9 +37,9 @@ class BatchReport:
         return sum(self.counts.values())
 
 
-def _task(p: Planned, out: Path) -> dict[str, Any]:
+def _task(p: Planned, out: Path, batch: str) -> dict[str, Any]:
     return {"key": p.key, "name": p.name, "config": p.config, "source": str(p.source) if p.source else None,
-            "preset": p.preset, "out": str(out.resolve())}
+            "preset": p.preset, "out": str(out.resolve()), "batch": batch}
 
 
 def _make_executor(kind: str, workers: int | None, scheduler: str | None, device: str | None,
@@ -69,6 +70,7 @@ def run_batch(
     device: str | None = None,
     progress: bool = True,
     timeout: float = 10.0,
+    force: bool = False,
 ) -> BatchReport:
     """Render every run of the manifest not done yet; one failing run never stops the others.
 
@@ -81,6 +83,8 @@ def run_batch(
     :param device: device for every run (overrides the manifest and presets).
     :param progress: show the progress display.
     :param timeout: seconds to wait for a Dask scheduler to answer.
+    :param force: start even in a folder that is not empty and not a previous batch's
+        (only this program's marked staging folders are ever deleted there).
     """
     from apophenic.output import ensure_writable
     from apophenic.registry import get_registry
@@ -91,9 +95,11 @@ def run_batch(
     out = Path(out) if out is not None else default_out(manifest_path, manifest)
     planned = plan(manifest, manifest_path, get_registry(), device)
     ensure_writable(out)
+    check_out(out, force)
     runner = _make_executor(executor, workers, scheduler, device, progress, timeout)
-    with BatchLock(out):
-        with runner:  # connect first: an unreachable scheduler changes nothing on disk
+    with runner:  # connect first: an unreachable scheduler changes nothing on disk
+        batch = claim(out, manifest_path.resolve())
+        with BatchLock(out):
             journal = Journal(out, manifest_path.resolve(), manifest.description)
             journal.reconcile(planned, retry_failed)
             clean_leftovers(out)
@@ -108,7 +114,7 @@ def run_batch(
             if progress and todo:
                 display_line(f"{len(todo)} to render, {skipped} already done → {out}   ({runner.description})")
             with display:
-                rendered = _render(todo, runner, journal, gallery, display, out)
+                rendered = _render(todo, runner, journal, gallery, display, out, batch)
     return _report(journal, gallery, skipped, rendered, runner.description)
 
 
@@ -125,7 +131,8 @@ def _write_gallery(gallery: Gallery, journal: Journal) -> None:
         display_line(f"[yellow]warning:[/] {gallery.index}: not updated ({exc.strerror or exc})")
 
 
-def _render(todo: list[Planned], runner, journal: Journal, gallery: Gallery, display: BatchDisplay, out: Path) -> int:
+def _render(todo: list[Planned], runner, journal: Journal, gallery: Gallery, display: BatchDisplay, out: Path,
+            batch: str) -> int:
     import time
 
     waiting = deque(todo)
@@ -138,7 +145,7 @@ def _render(todo: list[Planned], runner, journal: Journal, gallery: Gallery, dis
                 entry = journal.entries[p.key]
                 journal.mark(p.key, "running", attempts=entry.attempts + 1, error=None, worker=None, threads=None,
                              started=time.time(), finished=None, seconds=None)
-                runner.submit(_task(p, out))
+                runner.submit(_task(p, out, batch))
                 in_flight.add(p.key)
             for event in runner.poll(0.25):
                 if event[0] != "done":

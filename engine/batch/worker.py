@@ -39,9 +39,13 @@ def pin_threads(threads: int, gpu: int | None = None) -> dict[str, Any]:
     return {"pid": os.getpid(), "threads": torch.get_num_threads(), "gpu": gpu}
 
 
-def local_init(threads: int, gpus: int, counter: Any, events: Any) -> None:
-    """Initializer of a local pool worker: pin threads, pick a GPU, report steps to ``events``."""
+def local_init(threads: int, gpus: int, counter: Any, events: Any, parent: int | None = None) -> None:
+    """Initializer of a local pool worker: die with the batch, pin threads, pick a GPU, report steps to ``events``."""
     global _reporter
+    if parent is not None:
+        from apophenic.batch.orphans import die_with
+
+        die_with(parent)
     with counter.get_lock():
         index = counter.value
         counter.value += 1
@@ -93,9 +97,11 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
     try:
         from apophenic.config import validate
         from apophenic.errors import ApophenicError
+        from apophenic.output import staging_owner
         from apophenic.registry import get_registry
         from apophenic.run import execute
 
+        staging_owner.set(task.get("batch"))  # the run's staging folder names the batch in its marker
         registry = get_registry()
         source = Path(task["source"]) if task.get("source") else None
         config = validate(task["config"], registry, source)

@@ -25,6 +25,7 @@ def batch(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Render the runs that failed before again."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for a Dask scheduler to answer."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    force: bool = typer.Option(False, "--force", help="Start even in a folder that is not empty and not a previous batch's."),
 ) -> None:
     """Render every run of a manifest not done yet; finished runs are skipped, so a killed batch resumes.
 
@@ -41,7 +42,8 @@ def batch(
         return
     if scheduler is not None:
         executor = "dask"
-    report = run_batch(manifest, out, workers, executor, scheduler, retry_failed, device, progress=not quiet, timeout=timeout)
+    report = run_batch(manifest, out, workers, executor, scheduler, retry_failed, device, progress=not quiet, timeout=timeout,
+                       force=force)
     _print_summary(report, quiet)
     if report.failures:
         raise ApophenicError(
