@@ -5,11 +5,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import socket
 import uuid
+from contextlib import contextmanager
 from contextvars import ContextVar
+from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -133,14 +136,14 @@ def is_ours(folder: Path) -> bool:
 
 
 def _was_written_by_run(folder: Path) -> bool:
-    """A run folder from before markers existed: ``run.json`` whose recipe names this program's config."""
-    if folder.is_symlink() or not folder.is_dir() or not (folder / "final.png").is_file():
+    """A finished run folder (any command's): its ``run.json`` is an object holding the run's ``config``."""
+    if folder.is_symlink() or not folder.is_dir():
         return False
     try:
         record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(record, dict) and isinstance(record.get("config"), dict) and "versions" in record
+    return isinstance(record, dict) and isinstance(record.get("config"), dict)
 
 
 def remove_ours(folder: Path) -> bool:
@@ -168,12 +171,80 @@ def remove_stale(parent: Path, name: str | None = None) -> list[Path]:
     return removed
 
 
-def staged_folder(final: Path):
-    """A temporary sibling of ``final`` renamed into place only if the block succeeds.
+PUBLISH_ATTEMPTS = 64
+"""Concurrent writers of one folder retry their rename; each retry means another writer just won."""
 
-    A failed or killed run leaves no ``final`` folder, only a marked ``.tmp-*``
-    container that the next run of the same folder removes (see :mod:`apophenic.staging`).
+
+@contextmanager
+def staged_folder(final: Path) -> Iterator[Path]:
+    """A marked temporary sibling of ``final``, renamed into place only if the block succeeds.
+
+    The marker is written first, so a killed run leaves a ``.tmp-*`` folder that the
+    next run of the same folder can prove is ours and remove. Two identical runs
+    finishing at once both succeed (see :func:`publish`).
     """
-    from apophenic.staging import staged
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)  # the output folder appears only once there is a run to write
+    remove_stale(parent, final.name)
+    tmp = parent / _staging_name("tmp", final.name)
+    tmp.mkdir()  # a fresh unique name: never an existing folder
+    try:
+        write_marker(tmp)
+        yield tmp
+        publish(tmp, final)
+    except BaseException:
+        remove_ours(tmp)
+        raise
 
-    return staged(final)
+
+def publish(tmp: Path, final: Path) -> None:
+    """Rename the marked staging folder ``tmp`` to ``final``, replacing an earlier run folder there.
+
+    Each rename is atomic; a writer that finds ``final`` taken moves it aside (marked, so
+    it can be deleted) and tries again. A ``final`` that is not ours is never replaced.
+    """
+    for _ in range(PUBLISH_ATTEMPTS):
+        try:
+            os.rename(tmp, final)  # replaces only an absent or empty folder
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        else:
+            (final / MARKER).unlink(missing_ok=True)  # a finished run folder holds only the run's files
+            return
+        try:
+            before = final.lstat().st_ino
+        except FileNotFoundError:
+            continue  # another writer moved it aside in between
+        if not (is_ours(final) or _was_written_by_run(final)):
+            try:
+                same = final.lstat().st_ino == before
+            except FileNotFoundError:
+                same = False
+            if same:  # the same folder, checked while it stood still: someone else's, never replaced
+                raise ApophenicError(f"{final}: already exists and was not written by apophenic; move it away first")
+            continue
+        aside = final.parent / _staging_name("old", final.name)
+        try:
+            write_marker(final)  # so a kill right after the rename leaves a folder provably ours
+            os.rename(final, aside)
+        except FileNotFoundError:  # another writer moved it first
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                raise
+            continue
+        shutil.rmtree(aside, ignore_errors=True)  # we just moved it there under a unique name: it is ours
+    raise ApophenicError(f"{final}: other writers kept replacing it; gave up after {PUBLISH_ATTEMPTS} attempts")
+
+
+def owner_alive(pid: int | str) -> bool:
+    """Whether the process that left a staging folder still runs here (ours does: another thread may be writing)."""
+    try:
+        pid = int(pid)
+        os.kill(pid, 0)
+    except (ValueError, OverflowError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -75,8 +75,9 @@ def test_leftovers_of_a_killed_batch_are_cleaned_and_its_running_runs_redone(ren
     shutil.copytree(rendered.out, out)
     victim = _folders(out)[0]
     shutil.rmtree(victim)
-    half = out / f".tmp-{victim.name}-999999999"
+    half = out / f".tmp-{victim.name}-999999999-0badf00d"  # a killed writer's: its pid is gone, its marker says ours
     half.mkdir()
+    (half / ".apophenic-staging").write_text(json.dumps({"program": "apophenic", "pid": 999999999}))
     (half / "final.png").write_bytes(b"\x89PNG half")
     journal = json.loads((out / "batch.json").read_text())
     attempts = {e["cell"]: e["attempts"] for e in journal["runs"]}
