@@ -10,6 +10,7 @@ executor itself (a Dask scheduler that goes away) is an error.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue as queue_module
 import time
@@ -196,6 +197,37 @@ def _kill(processes: list) -> None:
             process.join(5)
 
 
+MAX_TIMEOUT = 3600.0
+SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def check_address(address: str) -> None:
+    """Refuse a scheduler address Dask cannot dial (checked before any connection is tried)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    expected = "expected an address like tcp://10.0.0.5:8786"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location) if scheme in SCHEMES else ("", None)
+    except (ValueError, TypeError):
+        raise ApophenicError(f"--scheduler {address!r}: {expected}") from None
+    if scheme not in SCHEMES or not host or not isinstance(port, int) or not 0 < port < 65536:
+        raise ApophenicError(f"--scheduler {address!r}: {expected}")
+
+
+def _collect_quietly() -> None:
+    """Collect garbage with unraisable-exception reports silenced (a dead Client's __del__)."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 class DaskExecutor:
     """Runs on a Dask distributed cluster: a scheduler address, or a LocalCluster started here.
 
@@ -206,6 +238,10 @@ class DaskExecutor:
     def __init__(self, scheduler: str | None, workers: int, timeout: float = 10.0) -> None:
         if workers < 1:
             raise ApophenicError(f"--workers {workers}: expected 1 or more")
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+            raise ApophenicError(f"--timeout {timeout}: expected seconds between 0 and {MAX_TIMEOUT:g}")
+        if scheduler is not None:
+            check_address(scheduler)
         self.scheduler = scheduler
         self.workers = workers
         self.timeout = timeout
@@ -230,13 +266,18 @@ class DaskExecutor:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
             address = self.cluster.scheduler_address
+        failure = None
         try:
             self.client = Client(address, timeout=f"{self.timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            failure = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if failure is not None:
+            _collect_quietly()  # the half-built Client's __del__ would print a traceback after our error
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
             raise ApophenicError(
-                f"scheduler {address}: no answer within {self.timeout:g} s; is a Dask scheduler running there? ({first})"
-            ) from None
+                f"scheduler {address}: no answer within {self.timeout:g} s; is a Dask scheduler running there? ({failure})"
+            )
         self._pin()
         return self
 
