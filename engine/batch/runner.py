@@ -37,7 +37,7 @@ class BatchReport:
         return sum(self.counts.values())
 
 
-def _task(p: Planned, out: Path, batch: str) -> dict[str, Any]:
+def _task(p: Planned, out: Path, batch: str | None = None) -> dict[str, Any]:
     return {"key": p.key, "name": p.name, "config": p.config, "source": str(p.source) if p.source else None,
             "preset": p.preset, "out": str(out.resolve()), "batch": batch}
 
