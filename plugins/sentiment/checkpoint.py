@@ -53,9 +53,14 @@ def save(path: Path, model: ByteLM, meta: dict[str, Any], unit: dict[str, Any] |
     if steering is not None:
         payload["steering"] = steering
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # a fresh name: no user file is touched
+    os.close(fd)
+    tmp = Path(name)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -120,3 +125,9 @@ def from_payload(payload: dict[str, Any], path: Path) -> Checkpoint:
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
     return Checkpoint(model, payload.get("meta", {}), payload.get("unit"), payload.get("training"), Path(path),
                       payload.get("steering"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

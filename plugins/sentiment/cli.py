@@ -199,6 +199,10 @@ def generate_command(
     """Sample reviews from the model, free or steered toward a sentiment."""
     import json
 
+    if out is not None:
+        from apophenic.plugins.sentiment.probing import check_output_file
+
+        check_output_file(out)  # before sampling: a folder given as --out fails in one line, not after the work
     config = _generate_config(preset, sets, sentiment=sentiment, method=method, unit=unit, strength=strength, prime=prime, length=length,
                               temperature=temperature, top_k=top_k, samples=samples, seed=seed, device=device)
     _, _, record, texts = _sample(config, model, unit_file)
@@ -231,6 +235,9 @@ def card_command(
     sets: list[str] | None = typer.Option(None, "--set", help="Override a card setting, e.g. --set width=800."),
 ) -> None:
     """A review typeset as a PNG card, each character coloured by the sentiment unit as the model reads it."""
+    from apophenic.plugins.sentiment.probing import check_output_file
+
+    check_output_file(out)  # before sampling: a folder given as --out fails in one line, not after the work
     from apophenic.plugins.sentiment import card, checkpoint, presets
     from apophenic.plugins.sentiment.configs import CardConfig, GenerateConfig
     from apophenic.plugins.sentiment.features import unit_trace
@@ -293,6 +300,9 @@ def export_command(
     half: bool = typer.Option(True, "--half/--full", help="Store float16 weights (half the size)."),
 ) -> None:
     """Write a small inference checkpoint (no optimizer state), with the found unit and steering inside."""
+    from apophenic.plugins.sentiment.probing import check_output_file
+
+    check_output_file(out)  # before loading anything: a folder given as --out fails in one line
     from apophenic.plugins.sentiment import checkpoint
     from apophenic.plugins.sentiment.steering import read_steering, read_unit
 

@@ -27,14 +27,44 @@ from apophenic.plugins.sentiment.training import read_source
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file and rename: never half a file."""
+    """Write via a temporary file and rename: never half a file, and never over a folder.
+
+    The temporary file gets a fresh unique name (``mkstemp``), so no file of the
+    user's is ever overwritten or removed on the way.
+    """
+    import tempfile
+
+    path = Path(path)
+    check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual mode
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_output_file(path: Path, flag: str = "--out") -> Path:
+    """Refuse an output file path that cannot be a file (a folder, or under a file) before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise ApophenicError(f"{flag} {path}: is a folder; give a file path (e.g. {path / 'out'}{path.suffix or ''})")
+    probe = path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ApophenicError(f"{flag} {path}: {probe} is a file, not a folder")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def file_digest(path: Path) -> str:

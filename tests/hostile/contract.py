@@ -57,6 +57,9 @@ def snapshot(folders: list[Path]) -> dict[Path, str]:
     for folder in folders:
         if not folder.exists():
             continue
+        if folder.is_file() and not folder.is_symlink():  # a kept file is judged by its content
+            seen[folder] = hashlib.sha256(folder.read_bytes()).hexdigest()
+            continue
         seen[folder] = ""
         for path in folder.rglob("*"):
             if path.is_file() and not path.is_symlink():
