@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from apophenic.errors import ApophenicError
-from apophenic.output import MARKER, staged_folder
+from apophenic.output import staged_folder
+
+MARKER = ".apophenic-staging"  # the marker's file name is part of the on-disk format (see docs/security.md)
 
 
 def _write_run(tmp: Path, label: str) -> None:
