@@ -49,10 +49,10 @@ def _make_executor(kind: str, workers: int | None, scheduler: str | None, device
     if kind not in EXECUTORS:
         raise ApophenicError(f"--executor {kind!r}: expected one of {', '.join(EXECUTORS)}")
     if kind == "dask":
-        return DaskExecutor(scheduler, workers or 2, timeout=timeout)
+        return DaskExecutor(scheduler, 2 if workers is None else workers, timeout=timeout)
     if scheduler is not None:
         raise ApophenicError("--scheduler needs --executor dask")
-    return LocalExecutor(workers or default_workers(device), device=device, report_steps=report_steps)
+    return LocalExecutor(default_workers(device) if workers is None else workers, device=device, report_steps=report_steps)
 
 
 def _report(journal: Journal, gallery: Gallery, skipped: int, rendered: int, executor: str) -> BatchReport:
