@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent.parent
 OUTCOMES = ("code_executed", "data_lost", "traceback", "wrong_exit", "not_one_line", "files_left")
 
 
-def tally(tree: Path) -> collections.Counter:
+def tally(tree: Path, timeout: int = 120) -> collections.Counter:
     with tempfile.TemporaryDirectory() as scratch:
         record = Path(scratch) / "tally.jsonl"
         suite = tree / "tests" / "hostile"
@@ -34,7 +34,11 @@ def tally(tree: Path) -> collections.Counter:
             shutil.copytree(HERE / "tests" / "hostile", suite)
         env = dict(os.environ, APOPHENIC_HOSTILE_TALLY=str(record), OMP_WAIT_POLICY="PASSIVE")
         subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite), "-m", "not slow or slow"],
+            # A case that hangs (old code waiting forever on a bad scheduler, say) is stopped
+            # after `timeout` seconds and counted as "hung": it never reached a verdict.
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             f"--timeout={timeout}", "-o", "junit_family=xunit2", f"--junitxml={scratch}/junit.xml",
+             str(suite), "-m", "not slow or slow"],
             cwd=tree, env=env, check=False,
         )
         counts: collections.Counter = collections.Counter()
@@ -45,6 +49,9 @@ def tally(tree: Path) -> collections.Counter:
                 cases[item["case"]] = item["problems"]
         counts["cases"] = len(cases)
         counts["handled"] = sum(1 for problems in cases.values() if not problems)
+        junit = Path(scratch) / "junit.xml"
+        if junit.exists():
+            counts["hung"] = junit.read_text().count("Timeout (>")
         for problems in cases.values():
             for outcome in set(problems):
                 counts[outcome] += 1
@@ -54,9 +61,10 @@ def tally(tree: Path) -> collections.Counter:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=HERE, help="checkout to run the suite against")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds before a hanging test is stopped")
     args = parser.parse_args()
-    counts = tally(args.tree.resolve())
-    print(" | ".join(f"{key} {counts[key]}" for key in ("cases", "handled", *OUTCOMES)))
+    counts = tally(args.tree.resolve(), args.timeout)
+    print(" | ".join(f"{key} {counts[key]}" for key in ("cases", "handled", *OUTCOMES, "hung")))
 
 
 if __name__ == "__main__":
