@@ -37,13 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.output import ensure_writable, save_png, staged_folder, write_json
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
+from apophenic.validation import validate_model
 
 STAGE_KEYS = {"name", "preset", "set", "init", "variants"}
 
@@ -88,12 +89,7 @@ def _safe(name: str) -> str:
 def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) -> tuple[PipelineHeader, list[Stage]]:
     """Validate every stage up front, so a bad stage fails before anything runs."""
     registry = registry or get_registry()
-    try:
-        header = PipelineHeader.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(source, key, "unknown key" if err["type"] == "extra_forbidden" else err["msg"]) from None
+    header = validate_model(PipelineHeader, data, source)
     stages: list[Stage] = []
     for i, raw in enumerate(header.stages):
         where = f"stages[{i}]"
@@ -103,11 +99,8 @@ def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) 
         init = raw.get("init", "previous" if i else "none")
         if init not in ("previous", "image", "none"):
             raise ConfigError(source, f"{where}.init", f"expected 'previous', 'image' or 'none' (got {init!r})")
-        try:
-            variants = [Variant.model_validate(v) for v in raw.get("variants", [])] or [Variant(name="", set={})]
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            raise ConfigError(source, f"{where}.variants.{'.'.join(map(str, err['loc']))}", err["msg"]) from None
+        variants = [validate_model(Variant, v, f"{source}: {where}.variants[{j}]") for j, v in enumerate(raw.get("variants", []))]
+        variants = variants or [Variant(name="", set={})]
         body = {k: v for k, v in raw.items() if k not in STAGE_KEYS}
         built = []
         for variant in variants:
