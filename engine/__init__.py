@@ -6,18 +6,21 @@ documented in ``docs/plugins/``; it changes only with a version bump.
 
 from apophenic.component import BuildContext, ComponentConfig
 from apophenic.device import pick_device
-from apophenic.errors import ApophenicError, ConfigError
+from apophenic.errors import ApophenicError, ConfigError, NonFiniteLoss
 from apophenic.generator import Generator, GeneratorConfig
 from apophenic.hookspecs import hookimpl
+from apophenic.image_file import read_image
 from apophenic.objective import Objective, ObjectiveConfig, Perception
 from apophenic.optimizer import Optimizer, OptimizerConfig
 from apophenic.perceiver import LOGITS, Perceiver, PerceiverConfig
+from apophenic.runs import load_preset, run_preset
 from apophenic.transform import Compose, Transform, TransformConfig
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LOGITS",
+    "NonFiniteLoss",
     "ApophenicError",
     "BuildContext",
     "ComponentConfig",
@@ -36,5 +39,8 @@ __all__ = [
     "TransformConfig",
     "__version__",
     "hookimpl",
+    "load_preset",
     "pick_device",
+    "read_image",
+    "run_preset",
 ]

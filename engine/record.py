@@ -27,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from apophenic.image_file import save_png
 from apophenic.output import ensure_writable, staged_folder, write_json
 
+__all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "check_out", "folder_name", "run_folder", "safe_name",
+           "save_png", "versions", "write_json"]
+
 FORMAT = 1
 """The ``format`` of the ``run.json`` this version writes."""
 

@@ -16,25 +16,32 @@ the options, then the config is validated. Every failure is one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from apophenic.run import RunResult
+
+M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_OUT = Path("apophenic-out")
 """Where runs are written unless told otherwise."""
 
 
-def locate_preset(name_or_path: str | Path, near: Path | None = None) -> Path:
-    """The file of a preset: a path to a ``.toml``, or a name the registry knows (checked ``near`` a
-    manifest's folder first)."""
+def locate_preset(name_or_path: str | Path, near: Path | None = None, folders: Sequence[Path] | None = None,
+                  kind: str = "preset") -> Path:
+    """The file of a preset: a path to a ``.toml``, or a name the registry knows (``apophenic presets``).
+
+    :param near: a folder checked first for ``<name>.toml`` (beside the manifest that names it).
+    :param folders: for a plugin's own kind of preset (not a run): look names up only in these folders.
+    :param kind: what the preset is called in errors ("sentiment preset").
+    """
     from apophenic.preset_loader import locate
 
-    return locate(str(name_or_path), near=near)
+    return locate(str(name_or_path), near=near, folders=folders, kind=kind)
 
 
 def read_preset(path: Path) -> dict[str, Any]:
@@ -71,6 +78,26 @@ def with_options(data: dict[str, Any], *, seed: int | None = None, device: str |
     if print_size is not None:
         data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
     return data
+
+
+def load_settings(model: type[M], name_or_path: str | Path | None, overrides: Iterable[str] = (), *,
+                  folders: Sequence[Path], kind: str = "preset") -> tuple[M, Path | None]:
+    """A plugin's own settings (not a run) from a preset in ``folders`` or a path, with overrides,
+    validated against ``model``; ``None`` starts from the model's defaults.
+
+    A bad value is blamed on ``--set`` when an override set it, else on the file.
+    """
+    from apophenic.validation import config_error
+
+    overrides = list(overrides)
+    path = locate_preset(name_or_path, folders=folders, kind=kind) if name_or_path is not None else None
+    data = apply_overrides(read_preset(path) if path else {}, overrides)
+    try:
+        return model.model_validate(data), path
+    except ValidationError as exc:
+        loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        from_set = any(loc.startswith(a.partition("=")[0].strip().replace("[", ".").replace("]", "")) for a in overrides)
+        raise config_error(exc, "--set" if from_set or path is None else path, model, data) from None
 
 
 def validate_run(data: dict[str, Any], source: str | Path | None) -> "BaseModel":

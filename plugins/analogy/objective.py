@@ -18,7 +18,7 @@ from apophenic.objective import Objective, ObjectiveConfig
 
 def load_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
     """A ``1×3×H×W`` image in ``[0, 1]`` resized to ``size`` (a one-line error when it cannot be read)."""
-    from apophenic.plugins.core.images import read_image
+    from apophenic.image_file import read_image
 
     image = read_image(path)
     return F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=True).clamp(0, 1)

@@ -5,6 +5,8 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from apophenic import hookimpl
 from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, resnet, transforms, vgg
 
@@ -49,6 +51,8 @@ def register_optimizers(register):
 
 @hookimpl
 def register_presets(register):
-    from apophenic.presets import FOLDER
+    # The presets that ship with apophenic itself (imagenet-class, draw-restyle-dream) sit in the
+    # data package apophenic.presets; core, whose components they use, registers them.
+    from importlib.resources import files
 
-    register(FOLDER)
+    register(Path(str(files("apophenic.presets"))))
