@@ -30,8 +30,8 @@ INTERFACES = (
     "apophenic.optimizer.Optimizer",
     "apophenic.optimizer.OptimizerConfig",
     "apophenic.optimizer.Loss",
-    "apophenic.run.RunState",
-    "apophenic.run.RunResult",
+    "apophenic.record.RunState",
+    "apophenic.record.RunResult",
 )
 """Classes whose public methods and fields are part of the API (the hooks hand out the last two)."""
 

@@ -19,16 +19,22 @@ import platform
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from apophenic.image_file import save_png
 from apophenic.output import ensure_writable, staged_folder, write_json
 
-__all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "check_out", "folder_name", "run_folder", "safe_name",
+__all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "RunResult", "RunState", "check_out", "folder_name", "run_folder", "safe_name",
            "save_png", "versions", "write_json"]
+
+if TYPE_CHECKING:
+    import torch
+
+    from apophenic.generator import Generator
 
 FORMAT = 1
 """The ``format`` of the ``run.json`` this version writes."""
@@ -85,6 +91,37 @@ class RunRecord(BaseModel):
         """The ``run.json`` content: ``format`` and ``kind`` first, then the fields that were set."""
         data = self.model_dump(mode="json", exclude_unset=True)
         return {"format": self.format, "kind": self.kind, **{k: v for k, v in data.items() if k not in ("format", "kind")}}
+
+
+@dataclass
+class RunState:
+    """What ``on_step`` observers see after each step.
+
+    :param folder: the run folder being written (still its temporary name).
+    """
+
+    step: int
+    steps: int
+    loss: float
+    config: BaseModel
+    generator: "Generator"
+    folder: Path
+
+    def images(self) -> "torch.Tensor":
+        """The current images (rendered on demand, without gradients)."""
+        import torch
+
+        with torch.no_grad():
+            return self.generator.render().detach()
+
+
+@dataclass
+class RunResult:
+    """A finished run: its folder, the ``run.json`` content and the final images."""
+
+    folder: Path
+    record: dict[str, Any]
+    images: "torch.Tensor"
 
 
 def versions() -> dict[str, str]:

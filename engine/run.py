@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from pydantic import BaseModel
@@ -19,10 +17,9 @@ from pydantic import BaseModel
 from apophenic import candidates, legibility
 from apophenic.build import Ensemble, RunParts, build
 from apophenic.errors import NonFiniteLoss
-from apophenic.generator import Generator
 from apophenic.image_file import save_png
 from apophenic.loop import class_scores, make_loss, measure, optimize_steps
-from apophenic.record import RunRecord, check_out, folder_name, run_folder, safe_name, versions
+from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, safe_name, versions
 from apophenic.registry import Registry, get_registry
 
 # Names older code imported from here.
@@ -30,35 +27,6 @@ Pipeline = RunParts
 make_loss_fn = make_loss
 __all__ = ["Ensemble", "NonFiniteLoss", "RunParts", "RunResult", "RunState", "build", "class_scores", "execute",
            "measure", "optimize_steps", "run_name", "versions"]
-
-
-@dataclass
-class RunState:
-    """What ``on_step`` observers see after each step.
-
-    :param folder: the run folder being written (still its temporary name).
-    """
-
-    step: int
-    steps: int
-    loss: float
-    config: BaseModel
-    generator: Generator
-    folder: Path
-
-    def images(self) -> torch.Tensor:
-        """The current images (rendered on demand, without gradients)."""
-        with torch.no_grad():
-            return self.generator.render().detach()
-
-
-@dataclass
-class RunResult:
-    """A finished run: its folder, the ``run.json`` content and the final images."""
-
-    folder: Path
-    record: dict[str, Any]
-    images: torch.Tensor
 
 
 def run_name(config: BaseModel, preset: str | None) -> str:

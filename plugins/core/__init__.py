@@ -8,14 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from apophenic import hookimpl
-from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, resnet, transforms, vgg
+from apophenic.plugins.core import evolution, generators, objectives, optimizers, perceivers, resnet, transforms, vgg
 
 
 @hookimpl
 def register_generators(register):
-    register(images.PixelsConfig)
-    register(images.FourierConfig)
-    register(images.ImageFileConfig)
+    register(generators.PixelsConfig)
+    register(generators.FourierConfig)
+    register(generators.ImageFileConfig)
 
 
 @hookimpl
