@@ -18,6 +18,7 @@ import torch
 
 from apophenic.errors import ApophenicError
 from apophenic.renderers import geometry as g
+from apophenic.renderers.composite import composite_over
 from apophenic.renderers.distance import piece_distance
 from apophenic.renderers.scene import StrokeScene
 
@@ -222,21 +223,9 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
         tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order]
+        alpha = torch.cat([x.alpha for x in layers])[order].clamp(max=g.ALPHA_MAX)
         rgb = torch.cat([x.rgb for x in layers])[order]
-        # Light that leaves group k passes through every later group of its tile:
-        # transmittance = exp(sum of log(1 - alpha) over the later groups).
-        log_t = torch.log1p(-alpha.clamp(max=g.ALPHA_MAX).double())
-        csum = torch.cumsum(log_t, 0)
-        tiles, counts = torch.unique_consecutive(tile, return_counts=True)
-        ends = torch.cumsum(counts, 0) - 1
-        starts = ends - counts + 1
-        slot = torch.repeat_interleave(torch.arange(tiles.numel(), device=tile.device), counts)
-        after = torch.exp(csum[ends][slot] - csum).float()
-        total = torch.exp(csum[ends] - csum[starts] + log_t[starts]).float()
-        trans = torch.ones(n_tiles, T, T, device=grid.device).index_copy(0, tiles, total)
-        ink = torch.zeros(n_tiles, 3, T, T, device=grid.device).index_add(0, tile, rgb[:, :, None, None] * (alpha * after)[:, None])
-        out = bg * trans[:, None] + ink
+        out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
         out = bg.expand(n_tiles, 3, T, T)
     image = out.reshape(B, grid.nty, grid.ntx, 3, T, T).permute(0, 3, 1, 4, 2, 5).reshape(B, 3, grid.nty * T, grid.ntx * T)
