@@ -9,6 +9,7 @@ Sides, alternated step by step in one process after a warm-up (benchmarks/paired
 - ``forward``: :func:`rasterize` of the scene with gradients enabled (the graph is built,
   as in an optimization step), no backward;
 - ``forward+backward``: the same plus the backward of the mean to points, widths and colours;
+- with ``--compile``, both again with the distance loop through ``torch.compile``;
 - ``render_skia(svg)`` / ``render_skia(scene)``: the print-raster function from SVG text
   and from the scene.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from dataclasses import replace
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -30,6 +32,7 @@ import torch  # noqa: E402
 
 import paired  # noqa: E402
 from apophenic.renderers.demo import strokes_only  # noqa: E402
+from apophenic.renderers.distance import set_compile  # noqa: E402
 from apophenic.renderers.raster import render_skia  # noqa: E402
 from apophenic.renderers.rasterize import rasterize  # noqa: E402
 from apophenic.renderers.svg import to_svg  # noqa: E402
@@ -53,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strokes", type=int, default=256)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--tile", type=int, default=None, help="rasterizer tile side (default: the rasterizer's own)")
+    parser.add_argument("--compile", action="store_true", help="run the distance hot loop through torch.compile (compile time is reported)")
     paired.add_common_arguments(parser, rounds=10, warmup=2)
     args = parser.parse_args(argv)
     device = paired.setup(args)
@@ -61,14 +65,39 @@ def main(argv: list[str] | None = None) -> None:
     svg = to_svg(cpu_scene)
     scene = cpu_scene.to(device)
     kw = {} if args.tile is None else {"tile": args.tile}
+    if args.compile:
+        set_compile(True)
+        started = time.perf_counter()
+        rasterize(scene, **kw)
+        print(f"torch.compile of the distance loop: first render took {time.perf_counter() - started:.1f} s (compile included)")
+        set_compile(False)
 
     def with_grad():
         return replace(scene, stroke_points=scene.stroke_points.clone().requires_grad_(),
                        stroke_width=scene.stroke_width.clone().requires_grad_(), stroke_rgba=scene.stroke_rgba.clone().requires_grad_())
 
+    def fwd(compiled: bool):
+        def run(s):
+            set_compile(compiled)
+            return rasterize(s, **kw)
+        return run
+
+    def fwd_bwd(compiled: bool):
+        def run(s):
+            set_compile(compiled)
+            rasterize(s, **kw).mean().backward()
+        return run
+
     sides = [
-        paired.Side("forward", lambda s: rasterize(s, **kw), prepare=with_grad),
-        paired.Side("forward+backward", lambda s: rasterize(s, **kw).mean().backward(), prepare=with_grad),
+        paired.Side("forward", fwd(False), prepare=with_grad),
+        paired.Side("forward+backward", fwd_bwd(False), prepare=with_grad),
+    ]
+    if args.compile:
+        sides += [
+            paired.Side("forward (compiled)", fwd(True), prepare=with_grad),
+            paired.Side("forward+backward (compiled)", fwd_bwd(True), prepare=with_grad),
+        ]
+    sides += [
         paired.Side("render_skia(svg)", lambda: render_skia(svg)),
         paired.Side("render_skia(scene)", lambda: render_skia(cpu_scene)),
         paired.Side("skia", lambda: skia_raster(svg, args.size)),

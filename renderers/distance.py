@@ -12,6 +12,7 @@ of every pair at every pixel. Ties go to the lowest pair index.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -135,14 +136,28 @@ def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
 def _keep_min(best, d2, rows, group, tile: int) -> None:
     """``best[group] = min(best[group], d2 bits << 32 | pair index)``, per pixel."""
     key = d2.view(torch.int32).to(torch.int64).bitwise_left_shift_(32).bitwise_or_(rows[:, None, None])
-    best.scatter_reduce_(0, group[rows, None, None].expand(-1, tile, tile), key, "amin", include_self=True)
+    _amin_rows(best, group[rows], key)
+
+
+def _amin_rows(best: torch.Tensor, index: torch.Tensor, key: torch.Tensor) -> None:
+    """``best[index[i]] = min(best[index[i]], key[i])`` elementwise; index_reduce_ is ~3× faster than scatter_reduce_ here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "index_reduce() is in beta"
+        best.index_reduce_(0, index, key, "amin", include_self=True)
 
 
 def _min_dist2(best, ax, ay, ex, ey, tx, ty, group, tile: int, subset) -> None:
     """Squared distance to plain pieces (no cap plane), in chunks; ``subset``: pair indices or None for all."""
     n = ax.numel() if subset is None else subset.numel()
+    fused = _compiled_keys() if _COMPILE else None
     for sl in _chunks(n, tile):
         rows = torch.arange(sl.start, sl.stop, device=ax.device) if subset is None else subset[sl]
+        if fused is not None:
+            ox = (tx[rows] * tile).float() - ax[rows]
+            oy = (ty[rows] * tile).float() - ay[rows]
+            key = fused(ox, oy, ex[rows], ey[rows], rows, tile).view(-1, tile, tile)
+            _amin_rows(best, group[rows], key)
+            continue
         dx, dy = _pixels(tx[rows], ty[rows], ax[rows], ay[rows], tile)
         vx, vy = ex[rows][:, None, None], ey[rows][:, None, None]
         inv = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
@@ -153,6 +168,41 @@ def _min_dist2(best, ax, ay, ex, ey, tx, ty, group, tile: int, subset) -> None:
         qy = torch.addcmul(dy, t, vy, value=-1.0)
         d2 = qx.mul_(qx).addcmul_(qy, qy)
         _keep_min(best, d2, rows, group, tile)
+
+
+def _plain_keys(ox: torch.Tensor, oy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor, rows: torch.Tensor, tile: int) -> torch.Tensor:
+    """``n×T²`` keys ``dist² bits << 32 | pair`` from tile origin minus piece start ``(ox, oy)``: the fusable form."""
+    cell = torch.arange(tile * tile, device=ox.device)
+    dx = ox[:, None] + ((cell % tile).float() + 0.5)
+    dy = oy[:, None] + ((cell // tile).float() + 0.5)
+    vx, vy = vx[:, None], vy[:, None]
+    t = ((dx * vx + dy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
+    qx, qy = dx - t * vx, dy - t * vy
+    d2 = qx * qx + qy * qy
+    return (d2.view(torch.int32).to(torch.int64) << 32) | rows[:, None]
+
+
+#: Whether the hot loop runs through ``torch.compile`` (see :func:`set_compile`).
+_COMPILE = False
+_FUSED = None
+
+
+def set_compile(enabled: bool = True) -> None:
+    """Run the distance hot loop through ``torch.compile`` (one fused loop instead of ~10 passes).
+
+    About 5× faster per pixel–piece pair on CPU, but the first render in a process
+    compiles for 10–70 s (less once inductor's on-disk cache is warm), so it pays
+    only for long optimizations; off by default. Images agree to 1e-6 (float rounding).
+    """
+    global _COMPILE
+    _COMPILE = bool(enabled)
+
+
+def _compiled_keys():
+    global _FUSED
+    if _FUSED is None:
+        _FUSED = torch.compile(_plain_keys, dynamic=True)
+    return _FUSED
 
 
 def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, group, tile: int, subset) -> None:

@@ -93,6 +93,23 @@ class _Grid:
         local = torch.arange(elem.numel(), device=count.device) - start[elem]
         return elem, tx0[elem] + local % wide[elem], ty0[elem] + local // wide[elem]
 
+    @torch.no_grad()
+    def near(self, elem, tx, ty, start, vector, reach):
+        """Keep the (piece, tile) pairs whose tile lies within ``reach`` of the piece itself.
+
+        The bounding box of a slanted piece grown by its reach holds tiles that no point of
+        the piece comes near; dropping them here saves their T×T distances. A tile is kept
+        when its centre is within reach plus half the tile's diagonal of the segment.
+        """
+        half = self.T / 2
+        cx = (tx * self.T).to(start.dtype) + half - start[elem, 0]
+        cy = (ty * self.T).to(start.dtype) + half - start[elem, 1]
+        vx, vy = vector[elem, 0], vector[elem, 1]
+        t = ((cx * vx + cy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
+        dist = torch.hypot(cx - t * vx, cy - t * vy)
+        keep = torch.nonzero(dist <= reach[elem] + half * math.sqrt(2.0) + 1e-3, as_tuple=True)[0]
+        return elem[keep], tx[keep], ty[keep]
+
     def tile_index(self, batch: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
         return batch * self.per_image + ty * self.ntx + tx
 
@@ -190,6 +207,7 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
         x0, x1 = bx.amin(-1) - reach, bx.amax(-1) + reach
         y0, y1 = by.amin(-1) - reach, by.amax(-1) + reach
     elem, tx, ty = grid.pairs(x0.reshape(-1), y0.reshape(-1), x1.reshape(-1), y1.reshape(-1))
+    elem, tx, ty = grid.near(elem, tx, ty, a.detach().reshape(-1, 2), e.detach().reshape(-1, 2), reach.expand(-1, -1, N).reshape(-1))
     if elem.numel() == 0:
         return None
     stroke = elem // N  # flat b*S + s
