@@ -48,7 +48,7 @@ def execute(
     check_out(out)
     parts = build(config, source)
     built = time.perf_counter()
-    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"],
+    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions(registry)["apophenic"],
               "source": str(source) if source else None}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
@@ -104,7 +104,7 @@ def execute(
             scores=scores, **legible, **({"candidates": tried} if tried else {}),
             perceivers=[{"name": n, "held_out": n in ensemble.held_out, "weight": ensemble.weights[n]} for n in ensemble.perceivers],
             timings={"build": built - started, "optimize": optimized - built, "score": scored - optimized},
-            wall_seconds=time.perf_counter() - started,
+            versions=versions(registry), wall_seconds=time.perf_counter() - started,
         )
         data = folder.write(record).to_json()
     result = RunResult(folder.final, data, final)
