@@ -22,8 +22,7 @@ from apophenic.loop import class_scores, make_loss, measure, optimize_steps
 from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, safe_name, versions
 from apophenic.registry import Registry, get_registry
 
-# Names older code imported from here.
-Pipeline = RunParts
+# Names older code imported from here (apophenic.run is private; apophenic.loop and apophenic.record are public).
 make_loss_fn = make_loss
 __all__ = ["Ensemble", "NonFiniteLoss", "RunParts", "RunResult", "RunState", "build", "class_scores", "execute",
            "measure", "optimize_steps", "run_name", "versions"]
