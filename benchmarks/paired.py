@@ -28,7 +28,8 @@ import resource
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 @dataclass

@@ -210,7 +210,7 @@ def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty
     for sl in _chunks(subset.numel(), tile):
         rows = subset[sl]
         dx, dy = _pixels(tx[rows], ty[rows], ax[rows], ay[rows], tile)
-        col = lambda v: v[rows][:, None, None]  # noqa: E731
+        col = lambda v, rows=rows: v[rows][:, None, None]  # noqa: E731
         caps = _caps(cap_points, ax, ay, cut_start, cut_end, col)
         s = _sd(dx, dy, col(ex), col(ey), col(hw), caps)
         reach = torch.maximum(s["dist"], s["sd"] + col(hw))
