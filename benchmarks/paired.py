@@ -222,7 +222,6 @@ def setup(args: argparse.Namespace) -> Any:
 
     import torch
 
-    torch.set_num_threads(args.threads)
     try:
         device = torch.device(args.device)
     except RuntimeError as exc:
@@ -231,6 +230,7 @@ def setup(args: argparse.Namespace) -> Any:
     if device.type == "cuda" and not torch.cuda.is_available():
         print(f"--device {args.device}: CUDA is not available on this machine", file=sys.stderr)
         raise SystemExit(2)
+    torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}; {load_line(machine_load())}")
     return device
 
