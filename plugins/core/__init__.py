@@ -6,11 +6,15 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 from __future__ import annotations
 
 from apophenic import hookimpl
-from apophenic.plugins.core import evolution, images, objectives, optimizers, perceivers, resnet, transforms, vgg
+
+# Each hook imports its modules itself: they import torch, and loading the plugin (as
+# `apophenic --help` and the listing commands do) must not.
 
 
 @hookimpl
 def register_generators(register):
+    from apophenic.plugins.core import images
+
     register(images.PixelsConfig)
     register(images.FourierConfig)
     register(images.ImageFileConfig)
@@ -18,6 +22,8 @@ def register_generators(register):
 
 @hookimpl
 def register_perceivers(register):
+    from apophenic.plugins.core import perceivers, resnet, vgg
+
     register(perceivers.EfficientNetLite0Config)
     register(perceivers.EfficientNetLite1Config)
     register(perceivers.EfficientNetLite2Config)
@@ -28,6 +34,8 @@ def register_perceivers(register):
 
 @hookimpl
 def register_objectives(register):
+    from apophenic.plugins.core import objectives
+
     register(objectives.ClassScoreConfig)
     register(objectives.ChannelConfig)
     register(objectives.LayerConfig)
@@ -36,12 +44,16 @@ def register_objectives(register):
 
 @hookimpl
 def register_transforms(register):
+    from apophenic.plugins.core import transforms
+
     for config in (transforms.JitterConfig, transforms.ScaleConfig, transforms.RotateConfig, transforms.PadConfig, transforms.CropConfig):
         register(config)
 
 
 @hookimpl
 def register_optimizers(register):
+    from apophenic.plugins.core import evolution, optimizers
+
     register(optimizers.AdamConfig)
     register(optimizers.LBFGSConfig)
     register(evolution.EvolutionConfig)
