@@ -61,6 +61,9 @@ def register_optimizers(register):
 
 @hookimpl
 def register_presets(register):
-    from apophenic.presets import FOLDER
+    # The folder of apophenic.presets without importing it: its __init__ loads the preset machinery
+    # (pydantic), which `apophenic --help` never needs.
+    from importlib.util import find_spec
+    from pathlib import Path
 
-    register(FOLDER)
+    register(Path(find_spec("apophenic.presets").origin).parent)
