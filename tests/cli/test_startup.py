@@ -101,8 +101,9 @@ def test_every_commands_help_answers_without_torch():
     results = probe(*([*path, "--help"] for path in paths))
     for result in results:
         assert result["code"] == 0 and "Usage" in result["out"], result
-    first = next((r["args"] for r in results if r["torch"]), None)
-    assert first is None, f"apophenic {' '.join(first)} imported torch"
+    for module in ("torch", "numpy"):
+        first = next((r["args"] for r in results if r[module]), None)
+        assert first is None, f"apophenic {' '.join(first)} imported {module}"
 
 
 def test_the_console_script_itself_starts_without_torch():
