@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from apophenic.errors import ApophenicError, ConfigError
+from apophenic.errors import ApophenicError, ConfigError, NonFiniteLoss
 from apophenic.hookspecs import hookimpl
+from apophenic.image_file import read_image
 
 if TYPE_CHECKING:
     from apophenic.component import BuildContext, ComponentConfig
@@ -18,13 +19,14 @@ if TYPE_CHECKING:
     from apophenic.objective import Objective, ObjectiveConfig, Perception
     from apophenic.optimizer import Optimizer, OptimizerConfig
     from apophenic.perceiver import LOGITS, Perceiver, PerceiverConfig
+    from apophenic.runs import load_preset, run_preset
     from apophenic.transform import Compose, Transform, TransformConfig
 
 __version__ = "0.1.0"
 
-# Names whose modules import torch load on first use (PEP 562), so that `import apophenic`,
-# `from apophenic import hookimpl` and a plugin's `__init__` stay cheap: `apophenic --help`
-# and the other listing commands must answer without importing torch.
+# Names whose modules import torch (or pydantic) load on first use (PEP 562), so that
+# `import apophenic`, `from apophenic import hookimpl` and a plugin's `__init__` stay cheap:
+# `apophenic --help` and the other listing commands must answer without importing torch.
 _LAZY = {
     "BuildContext": "apophenic.component",
     "ComponentConfig": "apophenic.component",
@@ -39,6 +41,8 @@ _LAZY = {
     "LOGITS": "apophenic.perceiver",
     "Perceiver": "apophenic.perceiver",
     "PerceiverConfig": "apophenic.perceiver",
+    "load_preset": "apophenic.runs",
+    "run_preset": "apophenic.runs",
     "Compose": "apophenic.transform",
     "Transform": "apophenic.transform",
     "TransformConfig": "apophenic.transform",
@@ -62,6 +66,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "LOGITS",
+    "NonFiniteLoss",
     "ApophenicError",
     "BuildContext",
     "ComponentConfig",
@@ -80,5 +85,8 @@ __all__ = [
     "TransformConfig",
     "__version__",
     "hookimpl",
+    "load_preset",
     "pick_device",
+    "read_image",
+    "run_preset",
 ]

@@ -25,7 +25,7 @@ from apophenic.errors import ConfigError
 
 if TYPE_CHECKING:
     from apophenic.optimizer import LossFn
-    from apophenic.run import Pipeline
+    from apophenic.build import RunParts as Pipeline
 
 #: Candidate k > 0 builds its generator from seed ``(seed + k · SEED_STRIDE) mod 2**32``.
 SEED_STRIDE = 0x9E3779B1
@@ -52,7 +52,7 @@ def check(config: BaseModel, pipeline: "Pipeline", source: Any) -> None:
         return
     if chosen.steps < 1 or chosen.steps >= pipeline.steps:
         raise ConfigError(source, "candidates.steps", f"expected 1..{pipeline.steps - 1} (fewer than optimizer.steps = {pipeline.steps}) when count > 1")
-    if getattr(pipeline.optimizer, "run_steps", None) is not None:
+    if pipeline.optimizer.schedules_itself:
         raise ConfigError(source, "candidates.count", f"optimizer {config.optimizer.type!r} runs its own schedule; candidates need one that steps one at a time")
 
 

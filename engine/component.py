@@ -42,11 +42,15 @@ class BuildContext:
     held_out: frozenset[str] = frozenset()
     search_paths: list[Path] = field(default_factory=list)
 
-    def generator(self, salt: int = 0) -> torch.Generator:
-        """A CPU random generator seeded from the run seed (and a salt per use)."""
+    def random(self, salt: int = 0) -> torch.Generator:
+        """A CPU random number generator seeded from the run seed (and a salt per use)."""
         g = torch.Generator()
         g.manual_seed(self.seed * 1_000_003 + salt)
         return g
+
+    def generator(self, salt: int = 0) -> torch.Generator:
+        """Deprecated name of :meth:`random` (it returns random numbers, not an image generator)."""
+        return self.random(salt)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from a preset: relative to the preset's folder, else to a base preset's folder (``extends``).

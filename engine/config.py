@@ -1,22 +1,20 @@
 """The run config: a pydantic model whose unions are built from what plugins registered.
 
-A preset (TOML) validates against :func:`run_config_model`. Errors come back as
-:class:`~apophenic.errors.ConfigError` naming the file, the key path and what
-was expected, nothing else.
+A preset (TOML) validates against :func:`run_config_model`; errors come back as one
+:class:`~apophenic.errors.ConfigError` line through :mod:`apophenic.validation`.
 """
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from apophenic.errors import ConfigError, closest
 from apophenic.candidates import CandidatesConfig
 from apophenic.legibility import LegibilityConfig
 from apophenic.registry import Registry
+from apophenic.validation import validate_model
 
 
 class OutputConfig(BaseModel):
@@ -130,111 +128,6 @@ def run_config_model(registry: Registry) -> type[BaseModel]:
     return model
 
 
-# -- turning pydantic errors into one line --------------------------------------------
-
-def _key_path(loc: tuple[Any, ...], data: Any) -> str:
-    """``('objectives', 0, 'class', 'target')`` -> ``objectives[0].target`` (union tags dropped)."""
-    parts: list[str] = []
-    node = data
-    tag_skipped_at = None
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-            continue
-        if isinstance(node, dict) and node.get("type") == item and tag_skipped_at is not node:
-            tag_skipped_at = node  # the discriminator's branch name (once per table), not a key the user wrote
-            continue
-        if isinstance(item, str) and ("[" in item or "(" in item) and not (isinstance(node, dict) and item in node):
-            continue  # pydantic's name for a union/function branch
-        parts.append(("." if parts else "") + str(item))
-        node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)
-
-
-def _message(err: dict[str, Any], data: Any) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        expected = ctx.get("expected_tags", "")
-        got = ctx.get("tag")
-        if got is None:
-            return f"missing `type`; expected one of {expected}"
-        names = [t.strip().strip("'") for t in str(expected).split(",")]
-        near = closest(str(got), names)
-        hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
-        return f"unknown type {got!r}; expected one of {expected}{hint}"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    got = err.get("input")
-    if kind not in ("value_error",) and not isinstance(got, (dict, list)) and got is not None:
-        msg += f" (got {got!r})"
-    return msg
-
-
 def validate(data: dict[str, Any], registry: Registry, source: str | Path | None) -> BaseModel:
     """Validate preset data; raise :class:`ConfigError` for the first problem."""
-    model = run_config_model(registry)
-    try:
-        config = model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = _key_path(tuple(err["loc"]), data)
-        if err["type"] == "extra_forbidden":
-            valid = _valid_keys_at(model, err["loc"], data)
-            near = closest(str(err["loc"][-1]), valid)
-            expected = f"unknown key; did you mean {', '.join(map(repr, near))}?" if near else "unknown key"
-            if valid and not near:
-                expected += f"; valid keys: {', '.join(sorted(valid))}"
-            raise ConfigError(source, key, expected) from None
-        raise ConfigError(source, key, _message(err, data)) from None
-    return config
-
-
-def _valid_keys_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> list[str]:
-    """Field names of the model that owns the unknown key at ``loc``."""
-    current: Any = model
-    node = data
-    tag_node = None
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-            current = _list_item(current)
-            continue
-        if isinstance(node, dict) and node.get("type") == item and tag_node is not node:
-            tag_node = node
-            current = _branch(current, item)
-            continue
-        node = node.get(item) if isinstance(node, dict) else None
-        if isinstance(current, type) and issubclass(current, BaseModel) and item in current.model_fields:
-            current = current.model_fields[item].annotation
-        else:
-            return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    # a single-member union resolves to the class directly
-    return []
-
-
-def _list_item(annotation: Any) -> Any:
-    args = typing.get_args(annotation)
-    return args[0] if args else annotation
-
-
-def _branch(annotation: Any, tag: str) -> Any:
-    for arg in typing.get_args(annotation):
-        found = _branch(arg, tag)
-        if found is not None:
-            return found
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        try:
-            if annotation.type_name() == tag:  # type: ignore[attr-defined]
-                return annotation
-        except (AttributeError, TypeError):
-            return None
-    return None
+    return validate_model(run_config_model(registry), data, source)

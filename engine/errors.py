@@ -18,6 +18,10 @@ class ApophenicError(Exception):
     exit_code = 2
 
 
+class NonFiniteLoss(ApophenicError):
+    """The objective became NaN or infinite (a learning rate or weight too high); nothing is written."""
+
+
 class ConfigError(ApophenicError):
     """A preset or override value is wrong.
 

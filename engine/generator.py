@@ -32,6 +32,13 @@ class Generator(nn.Module):
     def constrain(self) -> None:
         """Project parameters back into their valid range after an optimizer step."""
 
+    def set_progress(self, fraction: float) -> None:
+        """Told before each step how far the run is (0 at the first step, 1 at the last).
+
+        A generator with a schedule of its own (strokes that anneal their softness) reads it;
+        the default ignores it.
+        """
+
 
 class GeneratorConfig(ComponentConfig):
     """Base for generator configs; ``build`` returns a :class:`Generator`."""
@@ -40,3 +47,22 @@ class GeneratorConfig(ComponentConfig):
 
     def build(self, ctx) -> Generator:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def batch_size(self) -> int:
+        """How many images :meth:`Generator.render` returns (the memory estimate uses it):
+        the config's ``batch`` field when it declares one, else 1."""
+        return int(getattr(self, "batch")) if "batch" in type(self).model_fields else 1
+
+    def continue_from(self, folder: Path) -> "GeneratorConfig | None":
+        """This generator's config starting from a finished run folder (a pipeline's ``init = "previous"``).
+
+        Return the config that loads the folder's output in the generator's own terms (a stroke
+        scene from ``final.svg``, an image from ``final.png``), or ``None`` (the default) when
+        it cannot.
+        """
+        return None
+
+    @classmethod
+    def can_continue(cls) -> bool:
+        """Whether this generator overrides :meth:`continue_from`; a pipeline checks it before anything runs."""
+        return cls.continue_from is not GeneratorConfig.continue_from

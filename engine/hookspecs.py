@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     import typer
 
-    from apophenic.run import RunResult, RunState
+    from apophenic.record import RunResult, RunState
 
 hookspec = pluggy.HookspecMarker("apophenic")
 hookimpl = pluggy.HookimplMarker("apophenic")

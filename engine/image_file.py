@@ -1,4 +1,5 @@
-"""Opening an image file a user names: every way PIL can fail is one line naming the file.
+"""Image files: reading one a user names (every way PIL can fail is one line naming the file),
+and writing PNGs that carry their recipe.
 
 PIL refuses images above ``2 × Image.MAX_IMAGE_PIXELS`` (about 179 megapixels) with a
 ``DecompressionBombError`` — not an ``OSError`` — and only *warns* between 89 and 179
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 from apophenic.errors import ApophenicError
 
@@ -39,3 +41,41 @@ def load_image(path: Path, what: str = "image") -> "Image.Image":  # noqa: F821 
         # "broken PNG file" family of parse errors
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
         raise ApophenicError(f"{path}: not a readable {what} ({detail})") from None
+
+
+def read_image(path: Path, what: str = "image") -> "torch.Tensor":  # noqa: F821 - torch is imported lazily
+    """A ``1×3×H×W`` float tensor in ``[0, 1]`` from a PNG/JPEG (any mode, any size)."""
+    import numpy as np
+    import torch
+
+    rgb = np.asarray(load_image(path, what).convert("RGB"), dtype=np.float32) / 255.0
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
+
+
+RECIPE_KEY = "apophenic:recipe"
+"""PNG text chunk holding the resolved run config as JSON."""
+
+
+def to_pil(images: "torch.Tensor") -> "Image.Image":  # noqa: F821
+    """A ``B×3×H×W`` batch in ``[0, 1]`` as one PIL image (a horizontal strip when B > 1)."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    images = images.detach().float().clamp(0, 1).cpu()
+    strip = torch.cat(list(images), dim=2) if images.shape[0] > 1 else images[0]
+    array = (strip.permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)
+    return Image.fromarray(array)
+
+
+def save_png(images: "torch.Tensor", path: Path, recipe: dict[str, Any] | None = None) -> Path:  # noqa: F821
+    """Save images as PNG, embedding ``recipe`` as JSON text when given."""
+    import json
+
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    if recipe is not None:
+        info.add_text(RECIPE_KEY, json.dumps(recipe, sort_keys=True), zip=True)
+    to_pil(images).save(path, pnginfo=info)
+    return path

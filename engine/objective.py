@@ -156,4 +156,44 @@ class ObjectiveConfig(ComponentConfig):
     )
 
     def build(self, ctx) -> Objective:  # pragma: no cover - abstract
+        """The unweighted objective; the engine multiplies it by :attr:`weight`."""
         raise NotImplementedError
+
+    def class_targets(self) -> list[int]:
+        """ImageNet classes this objective makes the ensemble see; ``run.json`` scores each one
+        on every classifier, held-out ones included. Default: none."""
+        return []
+
+    def read_perceivers(self, ctx, classifiers_only: bool = False) -> list[str]:
+        """The optimized perceivers this objective reads: :attr:`perceivers`, checked against the
+        run's ensemble (unknown or held-out names are one-line errors), or every optimized one.
+
+        :param classifiers_only: when :attr:`perceivers` is not set, read only perceivers with class labels.
+        """
+        from apophenic.errors import ConfigError, unknown_name
+
+        optimized = [n for n in ctx.perceivers if n not in ctx.held_out]
+        if self.perceivers is None:
+            if classifiers_only:
+                optimized = [n for n in optimized if ctx.perceivers[n].labels is not None]
+            if not optimized:
+                what = "classifier" if classifiers_only else "perceiver"
+                raise ConfigError(ctx.source, "objectives.perceivers",
+                                  f"no optimized {what}: every one is held out or none is listed; an objective needs one to optimize against")
+            return optimized
+        for name in self.perceivers:
+            if name not in ctx.perceivers:
+                raise ConfigError(ctx.source, "objectives.perceivers", unknown_name("perceiver", name, ctx.perceivers))
+            if name in ctx.held_out:
+                raise ConfigError(ctx.source, "objectives.perceivers", f"{name!r} is held out; an objective cannot optimize against it")
+        return list(self.perceivers)
+
+    def check_layer(self, ctx, perceivers: list[str], layer: str) -> None:
+        """Fail with one line, while the run is built, when a perceiver has no layer ``layer``."""
+        from apophenic.errors import ApophenicError, ConfigError
+
+        for name in perceivers:
+            try:
+                ctx.perceivers[name].resolve_layer(layer)
+            except ApophenicError as exc:
+                raise ConfigError(ctx.source, "objectives.layer", f"{name}: {exc}") from None

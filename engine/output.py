@@ -14,37 +14,10 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
-import torch
 
 from apophenic.errors import ApophenicError
-from apophenic.image_file import load_image
+from apophenic.image_file import RECIPE_KEY, load_image, save_png, to_pil  # noqa: F401 - re-exported
 from apophenic.structured import loads_json
-
-RECIPE_KEY = "apophenic:recipe"
-"""PNG text chunk holding the resolved run config as JSON."""
-
-
-def to_pil(images: torch.Tensor):
-    """A ``B×3×H×W`` batch in ``[0, 1]`` as one PIL image (a horizontal strip when B > 1)."""
-    from PIL import Image
-
-    images = images.detach().float().clamp(0, 1).cpu()
-    strip = torch.cat(list(images), dim=2) if images.shape[0] > 1 else images[0]
-    array = (strip.permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)
-    return Image.fromarray(array)
-
-
-def save_png(images: torch.Tensor, path: Path, recipe: dict[str, Any] | None = None) -> Path:
-    """Save images as PNG, embedding ``recipe`` as JSON text when given."""
-    from PIL.PngImagePlugin import PngInfo
-
-    info = PngInfo()
-    if recipe is not None:
-        info.add_text(RECIPE_KEY, json.dumps(recipe, sort_keys=True), zip=True)
-    to_pil(images).save(path, pnginfo=info)
-    return path
-
 
 def read_recipe(path: Path) -> dict[str, Any]:
     """The recipe embedded in a PNG written by apophenic."""

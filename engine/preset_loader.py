@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from apophenic.confinement import check
-from apophenic.errors import ApophenicError, ConfigError
+from apophenic.errors import ApophenicError, ConfigError, unknown_name
 from apophenic.registry import Registry, get_registry
 from apophenic.structured import loads_toml, loads_toml_value
 
 MAX_PRESET_BYTES = 1_000_000
 
 
-def locate(name_or_path: str, registry: Registry | None = None, near: Path | None = None) -> Path:
+def locate(name_or_path: str, registry: Registry | None = None, near: Path | None = None,
+           folders: Sequence[Path] | None = None, kind: str = "preset") -> Path:
     """A preset file from a registered name or a path to a ``.toml`` file.
 
     :param near: a folder searched first for ``<name>.toml`` (the folder of the preset or manifest that names it).
+    :param folders: look names up only in these folders (a plugin's own kind of preset), not the registry.
+    :param kind: what a preset is called in an unknown-name message.
     """
-    registry = registry or get_registry()
     if near is not None and not name_or_path.endswith(".toml") and "/" not in name_or_path:
         beside = near / f"{name_or_path}.toml"
         if beside.is_file():
@@ -38,9 +41,15 @@ def locate(name_or_path: str, registry: Registry | None = None, near: Path | Non
         path = near / path
     if name_or_path.endswith(".toml") or path.is_file() or "/" in name_or_path:
         if not path.is_file():
-            raise ApophenicError(f"{name_or_path}: no such preset file")
+            raise ApophenicError(f"{name_or_path}: no such {kind} file")
         return path
-    return registry.preset_path(name_or_path)
+    if folders is not None:
+        for folder in folders:
+            if (folder / f"{name_or_path}.toml").is_file():
+                return folder / f"{name_or_path}.toml"
+        names = {p.stem for folder in folders for p in folder.glob("*.toml")}
+        raise ApophenicError(unknown_name(kind, name_or_path, names))
+    return (registry or get_registry()).preset_path(name_or_path)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

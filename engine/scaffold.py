@@ -103,7 +103,7 @@ class __CLASS__Config(GeneratorConfig):
         h, w = ctx.size
         rows = max(1, round(self.cells * h / max(h, w)))
         cols = max(1, round(self.cells * w / max(h, w)))
-        noise = 0.1 * torch.randn(self.batch, 3, rows, cols, generator=ctx.generator(salt=1))
+        noise = 0.1 * torch.randn(self.batch, 3, rows, cols, generator=ctx.random(salt=1))
         return __CLASS__(noise, ctx.size).to(ctx.device)
 
 
@@ -200,7 +200,7 @@ class __CLASS__Config(ObjectiveConfig):
             return perception.mean(lambda f: f[LOGITS].log_softmax(-1)[:, indices].logsumexp(-1).mean(),
                                    self.perceivers)
 
-        return self.weight * Objective(score, f"any of {', '.join(self.targets)}", needs={(None, LOGITS)})
+        return Objective(score, f"any of {', '.join(self.targets)}", needs={(None, LOGITS)})
 
 
 @hookimpl

@@ -29,7 +29,6 @@ previous ``final.png`` as pixels) or ``"none"``. Every stage's folder and
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import shutil
 import time
@@ -37,13 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
-from apophenic.output import ensure_writable, save_png, staged_folder, write_json
+from apophenic.image_file import read_image
+from apophenic.record import RunRecord, folder_name, run_folder
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
+from apophenic.validation import validate_model
 
 STAGE_KEYS = {"name", "preset", "set", "init", "variants"}
 
@@ -88,12 +89,7 @@ def _safe(name: str) -> str:
 def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) -> tuple[PipelineHeader, list[Stage]]:
     """Validate every stage up front, so a bad stage fails before anything runs."""
     registry = registry or get_registry()
-    try:
-        header = PipelineHeader.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(source, key, "unknown key" if err["type"] == "extra_forbidden" else err["msg"]) from None
+    header = validate_model(PipelineHeader, data, source)
     stages: list[Stage] = []
     for i, raw in enumerate(header.stages):
         where = f"stages[{i}]"
@@ -103,11 +99,8 @@ def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) 
         init = raw.get("init", "previous" if i else "none")
         if init not in ("previous", "image", "none"):
             raise ConfigError(source, f"{where}.init", f"expected 'previous', 'image' or 'none' (got {init!r})")
-        try:
-            variants = [Variant.model_validate(v) for v in raw.get("variants", [])] or [Variant(name="", set={})]
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            raise ConfigError(source, f"{where}.variants.{'.'.join(map(str, err['loc']))}", err["msg"]) from None
+        variants = [validate_model(Variant, v, f"{source}: {where}.variants[{j}]") for j, v in enumerate(raw.get("variants", []))]
+        variants = variants or [Variant(name="", set={})]
         body = {k: v for k, v in raw.items() if k not in STAGE_KEYS}
         built = []
         for variant in variants:
@@ -132,7 +125,7 @@ def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) 
                 config = validate(stage_data, registry, source)
             except ConfigError as exc:
                 raise ConfigError(source, f"{where}.{exc.key}", exc.expected) from None
-            if i and init == "previous" and not hasattr(config.generator, "continue_from"):
+            if i and init == "previous" and not config.generator.can_continue():
                 raise ConfigError(
                     source, f"{where}.init",
                     f"generator {config.generator.type!r} cannot start from the previous stage's output "
@@ -178,11 +171,9 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
 
     registry = registry or get_registry()
     header, stages = parse(data, source, registry)
-    ensure_writable(out)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    folder = out / f"{_safe(preset or 'pipeline')}-{digest}"
     started = time.perf_counter()
-    with staged_folder(folder) as tmp:
+    with run_folder(out, folder_name(_safe(preset or "pipeline"), data)) as folder:
+        tmp = folder.path
         branches: list[tuple[str, Path | None]] = [("", None)]
         chain: list[dict[str, Any]] = []
         for stage in stages:
@@ -207,27 +198,21 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                     next_branches.append((label, result.folder))
             branches = next_branches
         finals = [p for _, p in branches if p is not None]
-        import numpy as np
         import torch
-        from PIL import Image
 
-        images = [torch.from_numpy(np.asarray(Image.open(p / "final.png").convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)
-                  for p in finals]
+        images = [read_image(p / "final.png")[0] for p in finals]
         if len({tuple(i.shape) for i in images}) > 1:
             images = [images[0]]
         recipe = {"config": data, "preset": preset, "pipeline": True, "source": str(source)}
-        save_png(torch.stack(images), tmp / "final.png", recipe)
+        folder.save_png(torch.stack(images), "final.png", recipe)
         for extra in ("final.svg",):
             if len(finals) == 1 and (finals[0] / extra).exists():
-                shutil.copy2(finals[0] / extra, tmp / extra)
-        record = {
-            "config": data, "preset": preset, "pipeline": True, "seed": header.seed,
-            "stages": chain, "finals": [str(p.relative_to(tmp)) for p in finals],
-            "scores": chain[-1]["scores"] if len(finals) == 1 else [],
-            "clipped": chain[-1]["clipped"] if len(finals) == 1 else None,
-            "robust": chain[-1]["robust"] if len(finals) == 1 else [],
-            "wall_seconds": time.perf_counter() - started,
-        }
-        # stage folders were written under the temporary name; record the final location
-        write_json(record, tmp / "run.json")
-    return {**record, "folder": str(folder)}
+                shutil.copy2(finals[0] / extra, folder.add(extra))
+        one = len(finals) == 1
+        record = folder.write(RunRecord(
+            kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed,
+            stages=chain, finals=[str(p.relative_to(tmp)) for p in finals],
+            scores=chain[-1]["scores"] if one else [], clipped=chain[-1]["clipped"] if one else None,
+            robust=chain[-1]["robust"] if one else [], wall_seconds=time.perf_counter() - started,
+        ))
+    return {**record.to_json(), "folder": str(folder.final)}

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from apophenic.errors import ApophenicError, ConfigError, closest
+from apophenic.errors import ApophenicError
+from apophenic.validation import validate_model
 
 PRESET_KEYS = {"generator", "perceivers", "objectives", "transforms", "optimizer"}
 """Top-level keys of a run preset; seeing one in a manifest means the wrong file was given."""
@@ -78,23 +79,6 @@ class Manifest(BaseModel):
         return self
 
 
-def _key(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        parts.append(f"[{item}]" if isinstance(item, int) else ("." if parts else "") + str(item))
-    return "".join(parts)
-
-
-def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Manifest
-    for item in loc[:-1]:
-        if item == "grid":
-            model = GridConfig
-        elif item == "runs":
-            model = RunEntry
-    return list(model.model_fields)
-
-
 def parse_manifest(data: dict[str, Any], source: str | Path) -> Manifest:
     """Validate manifest data; the first problem becomes a one-line :class:`ConfigError`."""
     found = PRESET_KEYS & set(data)
@@ -103,24 +87,7 @@ def parse_manifest(data: dict[str, Any], source: str | Path) -> Manifest:
             f"{source}: this is a run preset (it has `{sorted(found)[0]}`), not a batch manifest; "
             "run it with `apophenic run`, or list it in a manifest's [[grid]] presets"
         )
-    try:
-        return Manifest.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        # A misspelled key also makes the right one "missing": report the typo, it is the cause.
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(err["loc"])
-        if err["type"] == "extra_forbidden":
-            near = closest(str(loc[-1]), _valid_keys(loc))
-            hint = f"; did you mean {', '.join(map(repr, near))}?" if near else f"; valid keys: {', '.join(_valid_keys(loc))}"
-            raise ConfigError(source, _key(loc), "unknown key" + hint) from None
-        if err["type"] == "missing":
-            raise ConfigError(source, _key(loc), "required key is missing") from None
-        msg = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        if err["type"] != "value_error" and got is not None and not isinstance(got, (dict, list)):
-            msg += f" (got {got!r})"
-        raise ConfigError(source, _key(loc) or None, msg) from None
+    return validate_model(Manifest, data, source)
 
 
 def shipped() -> dict[str, Path]:

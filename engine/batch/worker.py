@@ -95,17 +95,13 @@ def render(task: dict[str, Any]) -> dict[str, Any]:
     if _reporter is not None:
         _reporter.start(task["key"])
     try:
-        from apophenic.config import validate
         from apophenic.errors import ApophenicError
         from apophenic.output import staging_owner
-        from apophenic.registry import get_registry
-        from apophenic.run import execute
+        from apophenic.runs import run_data
 
         staging_owner.set(task.get("batch"))  # the run's staging folder names the batch in its marker
-        registry = get_registry()
         source = Path(task["source"]) if task.get("source") else None
-        config = validate(task["config"], registry, source)
-        result = execute(config, Path(task["out"]), source=source, registry=registry, progress=False, preset=task["preset"])
+        result = run_data(task["config"], source, Path(task["out"]), name=task["preset"])
         import torch
 
         outcome["threads"] = torch.get_num_threads()

@@ -31,8 +31,8 @@ def run(
     """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
     from apophenic.confinement import confined
     from apophenic.output import read_recipe
-    from apophenic.preset_loader import apply_override, load_data
     from apophenic.registry import get_registry
+    from apophenic.runs import apply_overrides, preset_data, with_options
 
     registry = get_registry()
     if (preset is None) == (from_ is None):
@@ -41,46 +41,35 @@ def run(
         recipe = read_recipe(from_)
         data, name = recipe["config"], recipe.get("preset")
         source = Path(recipe["source"]) if recipe.get("source") else from_  # relative paths resolve as they first did
-        for assignment in set_:
-            data = apply_override(data, assignment)
+        data = apply_overrides(data, set_)
     else:
-        data, source = load_data(preset, set_, registry)
+        data, source = preset_data(preset, set_)
         name = source.stem
-    for key, value in (("seed", seed), ("device", device)):
-        if value is not None:
-            data = {**data, key: value}
-    if steps is not None:
-        data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
-    if print_size is not None:
-        data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
+    data = with_options(data, seed=seed, device=device, steps=steps, print_size=print_size)
     if from_ is None:
-        _execute(data, source, out, registry, name, quiet)
+        _execute(data, source, out, name, quiet)
         return
     # A recipe is data anyone can edit: it reads only under folders the user named, and its
     # errors name the PNG the user gave, not a preset path written inside the recipe.
     folders = [from_.parent, out, *read_from, *{path.parent for path, _ in registry.presets.values()}]
     try:
         with confined(folders, from_):
-            _execute(data, source, out, registry, name, quiet)
+            _execute(data, source, out, name, quiet)
     except ApophenicError as exc:
         if str(exc).startswith(str(from_)):
             raise
         raise ApophenicError(f"{from_}: its recipe: {exc}") from None
 
 
-def _execute(data: dict, source: Path, out: Path, registry, name: str | None, quiet: bool) -> None:
-    from apophenic import stages
-    from apophenic.config import validate
-    from apophenic.run import execute
+def _execute(data: dict, source: Path, out: Path, name: str | None, quiet: bool) -> None:
+    from apophenic.runs import is_pipeline, run_data
 
-    if stages.is_pipeline(data):
-        record = stages.execute(data, source, out, registry=registry, progress=not quiet, preset=name)
-        if not quiet:
-            _pipeline_summary(record)
+    result = run_data(data, source, out, name=name, progress=not quiet)
+    if quiet:
         return
-    config = validate(data, registry, source)
-    result = execute(config, out, source=source, registry=registry, progress=not quiet, preset=name)
-    if not quiet:
+    if is_pipeline(data):
+        _pipeline_summary(result.record)
+    else:
         _summary(result.folder, result.record)
 
 

@@ -19,20 +19,13 @@ def install(cli: typer.Typer) -> None:
 
 
 def _load(preset: str, set_: list[str], seed: Optional[int], steps: Optional[int], device: Optional[str],
-          optimize: Optional[str], hold_out: Optional[str]) -> tuple[dict[str, Any], Path, Any]:
+          optimize: Optional[str], hold_out: Optional[str]) -> tuple[dict[str, Any], Path]:
     from apophenic.plugins.abstraction.ensemble import parse_list, split_perceivers
-    from apophenic.preset_loader import load_data
-    from apophenic.registry import get_registry
+    from apophenic.runs import preset_data, with_options
 
-    registry = get_registry()
-    data, source = load_data(preset, set_, registry)
-    for key, value in (("seed", seed), ("device", device)):
-        if value is not None:
-            data = {**data, key: value}
-    if steps is not None:
-        data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
-    data = split_perceivers(data, parse_list(optimize), parse_list(hold_out))
-    return data, source, registry
+    data, source = preset_data(preset, set_)
+    data = with_options(data, seed=seed, device=device, steps=steps)
+    return split_perceivers(data, parse_list(optimize), parse_list(hold_out)), source
 
 
 _PRESET = typer.Option(DEFAULT_PRESET, "--preset", "-p", help="Preset to run (see `apophenic presets`) or a .toml path.")
@@ -58,8 +51,8 @@ def sweep_command(
     from apophenic.plugins.abstraction.ensemble import parse_list
     from apophenic.plugins.abstraction.sweep import sweep
 
-    data, source, registry = _load(preset, set_, seed, steps, device, optimize, hold_out)
-    drawings = sweep(data, parse_list(targets) or [], out, registry, source=source, preset=source.stem,
+    data, source = _load(preset, set_, seed, steps, device, optimize, hold_out)
+    drawings = sweep(data, parse_list(targets) or [], out, source=source, preset=source.stem,
                      progress=not quiet, sheet=sheet)
     if quiet:
         return
@@ -93,8 +86,8 @@ def leave_one_out_command(
     from apophenic.plugins.abstraction.ensemble import parse_list
     from apophenic.plugins.abstraction.sweep import leave_one_out
 
-    data, source, registry = _load(preset, set_, seed, steps, device, None, None)
-    matrix = leave_one_out(data, target, parse_list(perceivers), out, registry, source=source, preset=source.stem,
+    data, source = _load(preset, set_, seed, steps, device, None, None)
+    matrix = leave_one_out(data, target, parse_list(perceivers), out, source=source, preset=source.stem,
                            progress=not quiet)
     if quiet:
         return

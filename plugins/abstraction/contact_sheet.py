@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from apophenic.output import to_pil
+from apophenic.image_file import to_pil
 
 
 @dataclass

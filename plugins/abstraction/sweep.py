@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apophenic.config import validate
 from apophenic.errors import ApophenicError
-from apophenic.output import write_json
+from apophenic.record import write_json
 from apophenic.plugins.abstraction.contact_sheet import Cell, caption_for, contact_sheet, score_lines
 from apophenic.plugins.abstraction.ensemble import set_target, split_perceivers
-from apophenic.registry import Registry
-from apophenic.run import RunResult, execute
+from apophenic.runs import run_data, validate_run
 
 
 @dataclass
@@ -21,7 +19,7 @@ class Drawing:
     """One finished run of a sweep or a leave-one-out: what it aimed at and what came out."""
 
     target: str
-    result: RunResult
+    result: Any  # apophenic.run.RunResult: folder, record, images
     held_out: str | None = None
 
     @property
@@ -29,13 +27,11 @@ class Drawing:
         return self.result.record
 
 
-def _run(data: dict[str, Any], source: Path | None, preset: str | None, out: Path, registry: Registry,
-         progress: bool) -> RunResult:
-    config = validate(data, registry, source)
-    return execute(config, out, source=source, registry=registry, progress=progress, preset=preset)
+def _run(data: dict[str, Any], source: Path | None, preset: str | None, out: Path, progress: bool) -> Any:
+    return run_data(data, source, out, name=preset, progress=progress)
 
 
-def sweep(data: dict[str, Any], targets: Sequence[str], out: Path, registry: Registry, source: Path | None = None,
+def sweep(data: dict[str, Any], targets: Sequence[str], out: Path, source: Path | None = None,
           preset: str | None = None, progress: bool = True, sheet: Path | None = None) -> list[Drawing]:
     """Run ``data`` once per target; write each run folder, ``sweep.json`` and a contact sheet in ``out``.
 
@@ -45,15 +41,15 @@ def sweep(data: dict[str, Any], targets: Sequence[str], out: Path, registry: Reg
         raise ApophenicError("--targets: give at least one ImageNet class, e.g. --targets \"electric fan,tick\"")
     planned = [(t, set_target(data, t, source)) for t in targets]
     for _, d in planned:  # validate every config up front as well
-        validate(d, registry, source)
-    drawings = [Drawing(t, _run(d, source, preset, out, registry, progress)) for t, d in planned]
+        validate_run(d, source)
+    drawings = [Drawing(t, _run(d, source, preset, out, progress)) for t, d in planned]
     cells = [Cell(d.result.images, d.target, caption_for(d.record)) for d in drawings]
     contact_sheet(cells, sheet or out / "contact-sheet.png")
     write_json({"preset": preset, "targets": list(targets), "runs": [_summary(d) for d in drawings]}, out / "sweep.json")
     return drawings
 
 
-def leave_one_out(data: dict[str, Any], target: str, perceivers: Sequence[str] | None, out: Path, registry: Registry,
+def leave_one_out(data: dict[str, Any], target: str, perceivers: Sequence[str] | None, out: Path,
                   source: Path | None = None, preset: str | None = None, progress: bool = True) -> dict[str, Any]:
     """Run ``target`` once per classifier, holding that one out and optimizing on the rest.
 
@@ -66,8 +62,8 @@ def leave_one_out(data: dict[str, Any], target: str, perceivers: Sequence[str] |
     data = set_target(data, target, source)
     planned = [(held, split_perceivers(data, [n for n in names if n != held], [held])) for held in names]
     for _, d in planned:
-        validate(d, registry, source)
-    drawings = [Drawing(target, _run(d, source, preset, out, registry, progress), held_out=held) for held, d in planned]
+        validate_run(d, source)
+    drawings = [Drawing(target, _run(d, source, preset, out, progress), held_out=held) for held, d in planned]
     rows = []
     for d in drawings:
         scores = {s["perceiver"]: {"probability": s["probability"], "rank": s["rank"], "held_out": s["held_out"]}

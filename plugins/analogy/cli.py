@@ -201,11 +201,10 @@ def classes_command(
 
 def _run(preset: str, overrides: list[str], out: Path, name: str, progress: bool = True):
     """Load a preset with overrides and execute it; returns the run result."""
-    from apophenic.presets import load
-    from apophenic.run import execute
+    from apophenic.runs import preset_data, run_data
 
-    config, source = load(preset, overrides)
-    return execute(config, out, source, progress=progress, preset=name)
+    data, source = preset_data(preset, overrides)
+    return run_data(data, source, out, name=name, progress=progress)
 
 
 def _common_overrides(seed: Optional[int], device: Optional[str], steps: Optional[int], sets: Optional[list[str]]) -> list[str]:
@@ -221,9 +220,9 @@ def _common_overrides(seed: Optional[int], device: Optional[str], steps: Optiona
 
 def _objective_index(preset: str, objective_type: str) -> int:
     """Index of the first objective of ``objective_type`` in a preset (for ``--set objectives[i]...``)."""
-    from apophenic.presets import load_data
+    from apophenic.runs import preset_data
 
-    data, path = load_data(preset)
+    data, path = preset_data(preset)
     for i, objective in enumerate(data.get("objectives", [])):
         if isinstance(objective, dict) and objective.get("type") == objective_type:
             return i
@@ -231,9 +230,9 @@ def _objective_index(preset: str, objective_type: str) -> int:
 
 
 def _generator_type(preset: str) -> str | None:
-    from apophenic.presets import load_data
+    from apophenic.runs import preset_data
 
-    data, _ = load_data(preset)
+    data, _ = preset_data(preset)
     generator = data.get("generator")
     return generator.get("type") if isinstance(generator, dict) else None
 

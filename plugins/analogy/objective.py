@@ -18,7 +18,7 @@ from apophenic.objective import Objective, ObjectiveConfig
 
 def load_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
     """A ``1×3×H×W`` image in ``[0, 1]`` resized to ``size`` (a one-line error when it cannot be read)."""
-    from apophenic.plugins.core.images import read_image
+    from apophenic.image_file import read_image
 
     image = read_image(path)
     return F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=True).clamp(0, 1)
@@ -98,10 +98,8 @@ class EmbeddingConfig(ObjectiveConfig):
         return out
 
     def build(self, ctx) -> Objective:
-        from apophenic.plugins.core.objectives import _check_layer, _targets
-
-        names = _targets(self, ctx)
-        _check_layer(ctx, names, self.layer)
+        names = self.read_perceivers(ctx)
+        self.check_layer(ctx, names, self.layer)
         targets = self.targets(ctx, names)
         layer = self.layer
         for name in names:
@@ -122,4 +120,4 @@ class EmbeddingConfig(ObjectiveConfig):
                        for n in names if n in perception.features) / total_w
 
         what = "image analogy" if self.a is not None else "image" if self.image is not None else "vector"
-        return self.weight * Objective(score, f"embedding cosine to {what} target ({layer})", needs=[(n, layer) for n in names])
+        return Objective(score, f"embedding cosine to {what} target ({layer})", needs=[(n, layer) for n in names])

@@ -5,6 +5,8 @@ Registered through the entry-point group ``apophenic`` like any third-party plug
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from apophenic import hookimpl
 
 # Each hook imports its modules itself: they import torch, and loading the plugin (as
@@ -13,11 +15,11 @@ from apophenic import hookimpl
 
 @hookimpl
 def register_generators(register):
-    from apophenic.plugins.core import images
+    from apophenic.plugins.core import generators
 
-    register(images.PixelsConfig)
-    register(images.FourierConfig)
-    register(images.ImageFileConfig)
+    register(generators.PixelsConfig)
+    register(generators.FourierConfig)
+    register(generators.ImageFileConfig)
 
 
 @hookimpl
@@ -61,9 +63,10 @@ def register_optimizers(register):
 
 @hookimpl
 def register_presets(register):
-    # The folder of apophenic.presets without importing it: its __init__ loads the preset machinery
-    # (pydantic), which `apophenic --help` never needs.
+    # The presets that ship with apophenic itself (imagenet-class, draw-restyle-dream) sit in the
+    # data package apophenic.presets; core, whose components they use, registers them. Its folder
+    # is found without importing it: its __init__ loads the preset machinery (pydantic), which
+    # `apophenic --help` never needs.
     from importlib.util import find_spec
-    from pathlib import Path
 
     register(Path(find_spec("apophenic.presets").origin).parent)

@@ -14,7 +14,8 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from apophenic.optimizer import LossFn, Optimizer, OptimizerConfig
+from apophenic.errors import NonFiniteLoss
+from apophenic.optimizer import Loss, LossFn, Optimizer, OptimizerConfig
 
 
 def centered_ranks(values: torch.Tensor) -> torch.Tensor:
@@ -65,11 +66,8 @@ class EvolutionStrategy(Optimizer):
             p.data.copy_(vector[offset:offset + n].view_as(p))
             offset += n
 
-    def _evaluate(self, loss_fn: LossFn, vector: torch.Tensor, views: torch.Generator | None, state) -> float:
+    def _evaluate(self, loss_fn: LossFn, vector: torch.Tensor) -> float:
         self._load(vector)
-        if views is not None:
-            # Common random numbers: every member sees the same transformed views this step.
-            views.set_state(state)
         return float(loss_fn())
 
     @torch.no_grad()
@@ -78,17 +76,15 @@ class EvolutionStrategy(Optimizer):
         # Constraints (clamps) the run applied after the last step are part of θ.
         self.theta = torch.cat([p.detach().reshape(-1) for p in self.params])
         self._flat.data.copy_(self.theta)
-        views = getattr(loss_fn, "transform_rng", None)
-        state = views.get_state() if views is not None else None
+        # Common random numbers: every member sees the same transformed views this step.
+        loss_fn = loss_fn.fixed_views() if isinstance(loss_fn, Loss) else loss_fn
         pairs = max(1, self.population // 2)
         noise = torch.randn(pairs, self.theta.numel(), generator=self.rng).to(self.theta)
         losses = torch.empty(2 * pairs, dtype=torch.float64)
         for i in range(pairs):
-            losses[2 * i] = self._evaluate(loss_fn, self.theta + self.sigma * noise[i], views, state)
-            losses[2 * i + 1] = self._evaluate(loss_fn, self.theta - self.sigma * noise[i], views, state)
+            losses[2 * i] = self._evaluate(loss_fn, self.theta + self.sigma * noise[i])
+            losses[2 * i + 1] = self._evaluate(loss_fn, self.theta - self.sigma * noise[i])
         if not torch.isfinite(losses).all():
-            from apophenic.run import NonFiniteLoss
-
             raise NonFiniteLoss("the objective became NaN or infinite for a perturbed member; lower sigma")
         rewards = -losses  # the loop hands us a loss; the ES climbs the score
         weights = centered_ranks(rewards) if self.rewards == "rank" else standardized(rewards)
@@ -114,4 +110,4 @@ class EvolutionConfig(OptimizerConfig):
     )
 
     def build(self, params, ctx) -> Optimizer:
-        return EvolutionStrategy(params, self.population, self.sigma, self.lr, self.rewards, ctx.generator(4_000_037))
+        return EvolutionStrategy(params, self.population, self.sigma, self.lr, self.rewards, ctx.random(4_000_037))

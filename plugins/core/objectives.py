@@ -13,37 +13,6 @@ from apophenic.objective import Objective, ObjectiveConfig
 from apophenic.perceiver import LOGITS
 
 
-def _targets(config: ObjectiveConfig, ctx, classifiers_only: bool = False) -> list[str]:
-    """The optimized perceivers an objective reads, checked against the run's ensemble.
-
-    :param classifiers_only: by default read only perceivers with class labels.
-    """
-    optimized = [n for n in ctx.perceivers if n not in ctx.held_out]
-    if config.perceivers is None:
-        if classifiers_only:
-            optimized = [n for n in optimized if ctx.perceivers[n].labels is not None]
-        if not optimized:
-            what = "classifier" if classifiers_only else "perceiver"
-            raise ConfigError(ctx.source, "perceivers", f"no optimized {what}: every one is held out or none is listed; an objective needs one to optimize against")
-        return optimized
-    for name in config.perceivers:
-        if name not in ctx.perceivers:
-            from apophenic.errors import unknown_name
-
-            raise ConfigError(ctx.source, "objectives.perceivers", unknown_name("perceiver", name, ctx.perceivers))
-        if name in ctx.held_out:
-            raise ConfigError(ctx.source, "objectives.perceivers", f"{name!r} is held out; an objective cannot optimize against it")
-    return list(config.perceivers)
-
-
-def _check_layer(ctx, perceivers: list[str], layer: str) -> None:
-    for name in perceivers:
-        try:
-            ctx.perceivers[name].resolve_layer(layer)
-        except ApophenicError as exc:
-            raise ConfigError(ctx.source, "objectives.layer", f"{name}: {exc}") from None
-
-
 class ClassScoreConfig(ObjectiveConfig):
     """Make the ensemble see an ImageNet class (by name, forgivingly matched, or index)."""
 
@@ -64,11 +33,15 @@ class ClassScoreConfig(ObjectiveConfig):
 
     @property
     def class_index(self) -> int:
+        """The target's ImageNet index."""
         return match_class(self.target)
+
+    def class_targets(self) -> list[int]:
+        return [self.class_index]
 
     def build(self, ctx) -> Objective:
         index = self.class_index
-        names = _targets(self, ctx, classifiers_only=True)
+        names = self.read_perceivers(ctx, classifiers_only=True)
         for name in names:
             if ctx.perceivers[name].labels is None:
                 raise ConfigError(ctx.source, "objectives.perceivers", f"{name!r} is not a classifier; a class objective needs one")
@@ -86,7 +59,7 @@ class ClassScoreConfig(ObjectiveConfig):
                 return (logits[:, index] - others.max(-1).values).mean()
             return logits.log_softmax(-1)[:, index].mean()
 
-        return self.weight * Objective(
+        return Objective(
             lambda p: p.mean(per_perceiver, names),
             f"class {short_name(index)!r} {score}",
             needs=[(n, LOGITS) for n in names],
@@ -101,14 +74,14 @@ class ChannelConfig(ObjectiveConfig):
     channel: int = Field(ge=0, description="Channel index within the layer.")
 
     def build(self, ctx) -> Objective:
-        names = _targets(self, ctx)
-        _check_layer(ctx, names, self.layer)
+        names = self.read_perceivers(ctx)
+        self.check_layer(ctx, names, self.layer)
         for name in names:
             shape = ctx.perceivers[name].layer_shapes(64).get(ctx.perceivers[name].resolve_layer(self.layer))
             if shape and self.channel >= shape[0]:
                 raise ConfigError(ctx.source, "objectives.channel", f"{name} layer {self.layer!r} has channels 0..{shape[0] - 1} (got {self.channel})")
         layer, channel = self.layer, self.channel
-        return self.weight * Objective(
+        return Objective(
             lambda p: p.mean(lambda f: f[layer][:, channel].mean(), names),
             f"channel {layer}:{channel}",
             needs=[(n, layer) for n in names],
@@ -123,11 +96,11 @@ class LayerConfig(ObjectiveConfig):
     norm: Literal["l2", "mean"] = Field("l2", description="Mean of squared activations (l2) or of activations (mean).")
 
     def build(self, ctx) -> Objective:
-        names = _targets(self, ctx)
-        _check_layer(ctx, names, self.layer)
+        names = self.read_perceivers(ctx)
+        self.check_layer(ctx, names, self.layer)
         layer, norm = self.layer, self.norm
         reduce = (lambda a: a.pow(2).mean()) if norm == "l2" else (lambda a: a.mean())
-        return self.weight * Objective(
+        return Objective(
             lambda p: p.mean(lambda f: reduce(f[layer]), names),
             f"layer {layer} {norm}",
             needs=[(n, layer) for n in names],
@@ -148,4 +121,4 @@ class TotalVariationConfig(ObjectiveConfig):
     weight: float = Field(0.1, description="Multiplier of the penalty.")
 
     def build(self, ctx) -> Objective:
-        return self.weight * Objective(lambda p: -total_variation(p.images), "total variation penalty")
+        return Objective(lambda p: -total_variation(p.images), "total variation penalty")

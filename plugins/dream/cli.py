@@ -39,19 +39,14 @@ def dream(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """DeepDream a photo: amplify what a layer of the network sees in it (writes final.png and run.json)."""
-    from apophenic.config import validate
-    from apophenic.preset_loader import load_data
-    from apophenic.registry import get_registry
-    from apophenic.run import execute
+    from apophenic.runs import preset_data, run_data, validate_run
 
-    registry = get_registry()
-    data, source = load_data(preset, set_, registry)
+    data, source = preset_data(preset, set_)
     data = dream_data(data, photo=photo, layer=layer, channel=channel, perceiver=perceiver, steps=steps, octaves=octaves,
                       octave_scale=octave_scale, step_size=step_size, jitter=jitter, tile=tile, blend=blend,
                       long_side=long_side, seed=seed, device=device)
-    config = validate(data, registry, source)
-    check_layer(config, layer)
-    result = execute(config, out, source=source, registry=registry, progress=not quiet, preset=source.stem)
+    check_layer(validate_run(data, source), layer)
+    result = run_data(data, source, out, name=source.stem, progress=not quiet)
     if not quiet:
         record = result.record
         objective = record["objective"]
@@ -98,7 +93,7 @@ def dream_data(data: dict[str, Any], *, photo: str, layer: str, channel: int | N
 
 def check_layer(config, layer: str) -> None:
     """An unknown layer is an error listing every valid name compactly (``blocks.0``..``blocks.15``)."""
-    from apophenic.component import BuildContext
+    from apophenic import BuildContext
     from apophenic.errors import ApophenicError
 
     for perceiver_config in config.perceivers:

@@ -14,7 +14,7 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from apophenic.errors import ApophenicError, ConfigError
+from apophenic.errors import ApophenicError, ConfigError, NonFiniteLoss
 from apophenic.optimizer import Optimizer, OptimizerConfig
 from apophenic.plugins.dream.photo import PhotoImage
 from apophenic.plugins.dream.tiles import fits_in_tile, receptive_field, tiled_gradient
@@ -51,6 +51,8 @@ def _resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 class DeepDream(Optimizer):
     """Normalized gradient ascent on a photo's pixels over a pyramid of octaves, tile by tile."""
 
+    schedules_itself = True
+
     def __init__(self, params: list[torch.Tensor], config: "DeepDreamConfig", source) -> None:
         self.params = params
         self.config = config
@@ -66,10 +68,9 @@ class DeepDream(Optimizer):
         return float(loss)
 
     # -- the whole schedule -----------------------------------------------------------
-    def run_steps(self, pipeline, loss_fn, after_step) -> None:
-        """Every step of the dream; called by the run loop instead of :meth:`step`."""
-        from apophenic.run import NonFiniteLoss
-
+    def run_steps(self, pipeline, loss_fn, after_step, first: int = 1, last: int | None = None) -> None:
+        """Every step of the dream, octave by octave and tile by tile (``first``/``last`` are not
+        used: :attr:`schedules_itself` keeps ``candidates`` from splitting the schedule)."""
         gen = pipeline.generator
         if not isinstance(gen, PhotoImage):
             raise ConfigError(self.source, "optimizer.type", "'deepdream' dreams on a photo: use generator type 'photo' (for images from noise use 'adam')")

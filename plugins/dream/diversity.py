@@ -11,7 +11,6 @@ from typing import Literal
 
 import torch
 from apophenic.objective import Objective, ObjectiveConfig
-from apophenic.plugins.core.objectives import _check_layer, _targets
 from pydantic import Field
 
 
@@ -44,10 +43,10 @@ class DiversityConfig(ObjectiveConfig):
     )
 
     def build(self, ctx) -> Objective:
-        names = _targets(self, ctx)
-        _check_layer(ctx, names, self.layer)
+        names = self.read_perceivers(ctx)
+        self.check_layer(ctx, names, self.layer)
         layer, images = self.layer, self.images
-        return self.weight * Objective(
+        return Objective(
             lambda p: -p.mean(lambda f: gram_similarity(f[layer], images), names),
             f"diversity {layer}",
             needs=[(n, layer) for n in names],

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from apophenic.errors import ApophenicError, unknown_name
 from apophenic.generator import Generator, GeneratorConfig
-from apophenic.plugins.core.images import read_image
+from apophenic.image_file import read_image
 from pydantic import Field
 from torch import nn
 

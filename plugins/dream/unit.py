@@ -6,7 +6,6 @@ from typing import Literal
 
 from apophenic.errors import ConfigError
 from apophenic.objective import Objective, ObjectiveConfig
-from apophenic.plugins.core.objectives import _check_layer, _targets
 from pydantic import Field
 
 
@@ -21,8 +20,8 @@ class UnitConfig(ObjectiveConfig):
     )
 
     def build(self, ctx) -> Objective:
-        names = _targets(self, ctx)
-        _check_layer(ctx, names, self.layer)
+        names = self.read_perceivers(ctx)
+        self.check_layer(ctx, names, self.layer)
         for name in names:
             perceiver = ctx.perceivers[name]
             shape = perceiver.layer_shapes(64).get(perceiver.resolve_layer(self.layer))
@@ -39,7 +38,7 @@ class UnitConfig(ObjectiveConfig):
             h, w = fmap.shape[-2:]
             return fmap[:, min(h - 1, int(fy * h)), min(w - 1, int(fx * w))].mean()
 
-        return self.weight * Objective(
+        return Objective(
             lambda p: p.mean(per_perceiver, names),
             f"unit {layer}:{channel}@{fy:g},{fx:g}",
             needs=[(n, layer) for n in names],

@@ -122,7 +122,7 @@ def probe_command(
     from apophenic.plugins.sentiment import presets
     from apophenic.plugins.sentiment.configs import ProbeConfig
     from apophenic import pick_device
-    from apophenic.plugins.sentiment.probing import run_probe
+    from apophenic.plugins.sentiment.probe_report import run_probe
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -200,14 +200,14 @@ def generate_command(
     import json
 
     if out is not None:
-        from apophenic.plugins.sentiment.probing import check_output_file
+        from apophenic.plugins.sentiment.probe_report import check_output_file
 
         check_output_file(out)  # before sampling: a folder given as --out fails in one line, not after the work
     config = _generate_config(preset, sets, sentiment=sentiment, method=method, unit=unit, strength=strength, prime=prime, length=length,
                               temperature=temperature, top_k=top_k, samples=samples, seed=seed, device=device)
     _, _, record, texts = _sample(config, model, unit_file)
     if out is not None:
-        from apophenic.plugins.sentiment.probing import write_atomic
+        from apophenic.plugins.sentiment.probe_report import write_atomic
 
         rows = [json.dumps({"text": t, "seed": config.seed, "index": i, "steering": record})
                 for i, t in enumerate(texts)]
@@ -235,13 +235,13 @@ def card_command(
     sets: list[str] | None = typer.Option(None, "--set", help="Override a card setting, e.g. --set width=800."),
 ) -> None:
     """A review typeset as a PNG card, each character coloured by the sentiment unit as the model reads it."""
-    from apophenic.plugins.sentiment.probing import check_output_file
+    from apophenic.plugins.sentiment.probe_report import check_output_file
 
     check_output_file(out)  # before sampling: a folder given as --out fails in one line, not after the work
     from apophenic.plugins.sentiment import card, checkpoint, presets
     from apophenic.plugins.sentiment.configs import CardConfig, GenerateConfig
     from apophenic.plugins.sentiment.features import unit_trace
-    from apophenic.plugins.sentiment.probing import bytes_to_chars, write_atomic
+    from apophenic.plugins.sentiment.probe_report import bytes_to_chars, write_atomic
     from apophenic.plugins.sentiment.steering import read_unit
 
     card_config, _ = presets.load(CardConfig, preset, list(sets or []))
@@ -300,7 +300,7 @@ def export_command(
     half: bool = typer.Option(True, "--half/--full", help="Store float16 weights (half the size)."),
 ) -> None:
     """Write a small inference checkpoint (no optimizer state), with the found unit and steering inside."""
-    from apophenic.plugins.sentiment.probing import check_output_file
+    from apophenic.plugins.sentiment.probe_report import check_output_file
 
     check_output_file(out)  # before loading anything: a folder given as --out fails in one line
     from apophenic.plugins.sentiment import checkpoint

@@ -130,7 +130,7 @@ class StrokesGenerator(Generator):
         if config.init_svg is not None:
             scene = read_svg(ctx.resolve(config.init_svg))
             return cls.from_scene(scene, config, ctx.size, ctx.device)
-        gen = cls(config, ctx.size, config.counts(), (config.segments, config.blob_segments), ctx.generator(0x5743))
+        gen = cls(config, ctx.size, config.counts(), (config.segments, config.blob_segments), ctx.random(0x5743))
         return gen.to(ctx.device)
 
     @classmethod

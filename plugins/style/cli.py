@@ -59,16 +59,15 @@ def transfer_cmd(
     from apophenic.plugins.style.recipe import transfer_recipe
     from apophenic.plugins.style.runner import transfer
     from apophenic.plugins.style.schedule import Schedule
-    from apophenic.preset_loader import apply_override, load_data
+    from apophenic.runs import apply_overrides, preset_data
 
-    data, source = load_data(preset)
+    data, source = preset_data(preset)
     data = transfer_recipe(
         data, content=content, styles=styles, perceiver=perceiver, weights=weights, blend=_floats(blend, "--blend"),
         masks=mask, style_weight=style_weight, content_weight=content_weight, style_scale=style_scale, colors=colors,
         size=size, optimizer=optimizer, lr=lr, seed=seed, device=device,
     )
-    for assignment in set_:
-        data = apply_override(data, assignment)
+    data = apply_overrides(data, set_)
     schedule = Schedule(passes=passes, tile=tile, overlap=overlap, steps=[steps] if steps is not None else [])
     folder, record = transfer(data, source, schedule, out, name=Path(preset).stem, progress=not quiet)
     if not quiet:

@@ -46,7 +46,7 @@ class StyleImageConfig(GeneratorConfig):
 
     def build(self, ctx) -> Generator:
         h, w = ctx.size
-        noise = torch.rand(self.batch, 3, h, w, generator=ctx.generator(11))
+        noise = torch.rand(self.batch, 3, h, w, generator=ctx.random(11))
         if self.image is None:
             start = noise
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from apophenic.errors import ApophenicError, ConfigError
-from apophenic.plugins.core.images import read_image
+from apophenic.image_file import read_image
 
 
 def load(ctx, path: str, key: str) -> torch.Tensor:
@@ -43,7 +43,7 @@ def load_mask(ctx, path: str, key: str, size: tuple[int, int]) -> torch.Tensor:
 
 def save_temp(image: torch.Tensor, folder: Path, name: str) -> str:
     """Write a ``1×3×H×W`` image as a lossless PNG and return its path (for per-tile and per-pass configs)."""
-    from apophenic.output import save_png
+    from apophenic.image_file import save_png
 
     path = folder / f"{name}.png"
     save_png(image, path)

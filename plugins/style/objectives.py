@@ -14,28 +14,13 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from apophenic.errors import ApophenicError, ConfigError, unknown_name
+from apophenic.errors import ApophenicError, ConfigError
 from apophenic.objective import Objective, ObjectiveConfig, Perception
 from apophenic.plugins.style import color, images
 from apophenic.plugins.style.gram import gram, relative_distance
 from pydantic import Field, model_validator
 
 Features = Mapping[str, torch.Tensor]
-
-
-def optimized_perceivers(config: ObjectiveConfig, ctx) -> list[str]:
-    """The perceivers a term reads: those it lists, else every optimized one; checked against the run."""
-    optimized = [n for n in ctx.perceivers if n not in ctx.held_out]
-    if config.perceivers is None:
-        if not optimized:
-            raise ConfigError(ctx.source, "perceivers", f"the {config.type} objective needs at least one optimized perceiver")
-        return optimized
-    for name in config.perceivers:
-        if name not in ctx.perceivers:
-            raise ConfigError(ctx.source, f"objectives.{config.type}.perceivers", unknown_name("perceiver", name, ctx.perceivers))
-        if name in ctx.held_out:
-            raise ConfigError(ctx.source, f"objectives.{config.type}.perceivers", f"{name!r} is held out; a term cannot optimize against it")
-    return list(config.perceivers)
 
 
 def check_layers(ctx, names: list[str], layers: list[str], key: str) -> None:
@@ -120,7 +105,7 @@ class ContentConfig(ObjectiveConfig):
     mask: str | None = Field(None, description="Grey image: white where the content must be kept, black where it may go.")
 
     def build(self, ctx) -> Objective:
-        names = optimized_perceivers(self, ctx)
+        names = self.read_perceivers(ctx)
         check_layers(ctx, names, self.layers, "objectives.content.layers")
         weights = layer_weights(self.layers, self.layer_weights, ctx, "objectives.content.layer_weights")
         image = images.resize(images.load(ctx, self.image, "objectives.content.image"), ctx.size)
@@ -135,7 +120,7 @@ class ContentConfig(ObjectiveConfig):
         def distance(name: str, feats: Features) -> torch.Tensor:
             return -sum(w * relative_distance(_masked(feats[layer], mask), targets[name][layer]) for layer, w in zip(layers, weights))
 
-        return self.weight * _term(ctx, names, layers, self.luminance, distance, f"content {Path(self.image).name} ({', '.join(layers)})")
+        return _term(ctx, names, layers, self.luminance, distance, f"content {Path(self.image).name} ({', '.join(layers)})")
 
 
 class StyleConfig(ObjectiveConfig):
@@ -175,7 +160,7 @@ class StyleConfig(ObjectiveConfig):
         return self.size or max(8, round(self.scale * max(ctx.size)))
 
     def build(self, ctx) -> Objective:
-        names = optimized_perceivers(self, ctx)
+        names = self.read_perceivers(ctx)
         check_layers(ctx, names, self.layers, "objectives.style.layers")
         weights = layer_weights(self.layers, self.layer_weights, ctx, "objectives.style.layer_weights")
         blend = self.blend or [1.0] * len(self.paths)
@@ -203,4 +188,4 @@ class StyleConfig(ObjectiveConfig):
             return -sum(w * relative_distance(gram(feats[layer], mask), targets[name][layer]) for layer, w in zip(layers, weights))
 
         label = " + ".join(Path(p).name for p in self.paths) if len(self.paths) < 3 else f"{len(self.paths)} styles"
-        return self.weight * _term(ctx, names, layers, luminance, distance, f"style {label} ({', '.join(layers)})")
+        return _term(ctx, names, layers, luminance, distance, f"style {label} ({', '.join(layers)})")

@@ -21,7 +21,7 @@ def transfer_recipe(
     device: str | None = None,
 ) -> dict[str, Any]:
     """The preset ``data`` with its content, style(s), network and options replaced by these."""
-    from apophenic.plugins.core.images import read_image
+    from apophenic.image_file import read_image
     from apophenic.plugins.style.cli import PERCEIVER_LAYERS
 
     if colors not in ("style", "luminance", "content"):

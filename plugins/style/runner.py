@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,11 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     The loop is the engine's (render, transform, perceive, step, constrain) without its
     run folder, so passes and tiles do not each write one.
     """
-    from apophenic.config import validate
-    from apophenic.registry import get_registry
-    from apophenic.run import NonFiniteLoss, build, make_loss_fn, measure, optimize_steps
+    from apophenic.errors import NonFiniteLoss
+    from apophenic.loop import build, make_loss, measure, optimize_steps
+    from apophenic.runs import validate_run
 
-    config = validate(data, get_registry(), source)
+    config = validate_run(data, source)
     pipeline = build(config, source)
     gen = pipeline.generator
     started = time.perf_counter()
@@ -36,7 +33,7 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     with bar:
         task = bar.add_task(label, total=pipeline.steps) if bar else None
         try:
-            optimize_steps(pipeline, make_loss_fn(pipeline), lambda step, loss: bar.update(task, advance=1) if bar else None)
+            optimize_steps(pipeline, make_loss(pipeline), lambda step, loss: bar.update(task, advance=1) if bar else None)
         except NonFiniteLoss as exc:
             raise NonFiniteLoss(f"{label}: {exc}") from None
     with torch.no_grad():
@@ -51,45 +48,38 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
 def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out: Path, name: str = "style",
              progress: bool = True) -> tuple[Path, dict[str, Any]]:
     """Run a schedule and write ``out/<name>-<hash>/`` atomically: final.png (recipe embedded) and run.json."""
-    from apophenic.config import validate
-    from apophenic.output import ensure_writable, save_png, staged_folder, write_json
-    from apophenic.registry import get_registry
-    from apophenic.run import versions
+    from apophenic.record import RunRecord, check_out, folder_name, run_folder
+    from apophenic.runs import validate_run
 
-    config = validate(data, get_registry(), source)  # fail on a bad config before anything is written
+    config = validate_run(data, source)  # fail on a bad config before anything is written
     _check_inputs(data, source)
     _check_build(data, source)
     started = time.perf_counter()
     plan = {"passes": schedule.passes, "tile": schedule.tile, "overlap": schedule.overlap, "steps": schedule.steps}
     recipe = {"config": config.model_dump(mode="json"), "preset": name, "style_schedule": plan}
-    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    ensure_writable(out)
-    folder = out / f"{name}-{digest}"
+    check_out(out)
     log: list[dict[str, Any]] = []
-    with staged_folder(folder) as tmp:
+    with run_folder(out, folder_name(name, recipe)) as folder:
         images = run_schedule(data, source, schedule, lambda d, s, label: optimize(d, s, label, progress, log), config.hw)
-        save_png(images, tmp / "final.png", recipe)
-        record = {"config": recipe["config"], "preset": name, "schedule": plan, "seed": config.seed, "parts": log,
-                  "versions": versions(), "files": ["final.png"], "wall_seconds": time.perf_counter() - started,
-                  "argv": sys.argv[1:]}
-        write_json(record, tmp / "run.json")
-    return folder, record
+        folder.save_png(images, "final.png", recipe)
+        record = folder.write(RunRecord(kind="style", preset=name, config=recipe["config"], schedule=plan, seed=config.seed,
+                                        parts=log, wall_seconds=time.perf_counter() - started))
+    return folder.final, record.to_json()
 
 
 def _check_build(data: dict[str, Any], source: Path | None) -> None:
     """Build the pipeline once at a small size, so bad layers or perceivers fail before anything is written."""
-    from apophenic.config import validate
-    from apophenic.registry import get_registry
-    from apophenic.run import build
+    from apophenic.loop import build
+    from apophenic.runs import validate_run
 
     small = {**data, "size": 32}
-    build(validate(small, get_registry(), source), source)
+    build(validate_run(small, source), source)
 
 
 def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
     """Every image a config names is readable, before any output exists."""
     from apophenic.errors import ConfigError
-    from apophenic.plugins.core.images import read_image
+    from apophenic.image_file import read_image
 
     def check(value: Any, key: str) -> None:
         if not isinstance(value, str):
@@ -117,9 +107,7 @@ def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
 
 def _bar(enabled: bool, label: str, steps: int):
     if not enabled:
-        from apophenic.run import NoProgress
-
-        return NoProgress()
+        return _NoBar()
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -131,3 +119,16 @@ def _bar(enabled: bool, label: str, steps: int):
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
+
+
+class _NoBar:
+    """Stands in for the progress bar when progress is off: falsy, a no-op context manager."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -111,7 +111,7 @@ class _Files:
 
     def image(self, value: str, key: str) -> torch.Tensor:
         from apophenic.errors import ConfigError
-        from apophenic.plugins.core.images import read_image
+        from apophenic.image_file import read_image
 
         try:
             return read_image(self.path(value))

@@ -33,7 +33,7 @@ class MosaicConfig(GeneratorConfig):
     def build(self, ctx) -> Generator:
         h, w = ctx.size
         rows, cols = max(1, round(self.cells * h / max(h, w))), max(1, round(self.cells * w / max(h, w)))
-        noise = torch.randn(1, 3, rows, cols, generator=ctx.generator(salt=1))
+        noise = torch.randn(1, 3, rows, cols, generator=ctx.random(salt=1))
         return Mosaic(noise, ctx.size).to(ctx.device)
 
 

@@ -20,7 +20,7 @@ class ConfidenceConfig(ObjectiveConfig):
             )
 
         # needs: (perceiver or None for all, layer) — perceivers compute only these layers.
-        return self.weight * Objective(score, "most likely class log-probability", needs={(None, LOGITS)})
+        return Objective(score, "most likely class log-probability", needs={(None, LOGITS)})
 
 
 @hookimpl

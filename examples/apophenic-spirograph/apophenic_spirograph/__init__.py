@@ -173,8 +173,8 @@ class SpirographConfig(GeneratorConfig):
     background: tuple[float, float, float] = Field((1.0, 0.98, 0.94), description="Paper colour as RGB in [0, 1].")
 
     def build(self, ctx: BuildContext) -> Generator:
-        # ctx.generator(salt) is seeded from the run's seed: same seed, same drawing.
-        return Spirograph(self, ctx.size, ctx.generator(salt=11)).to(ctx.device)
+        # ctx.random(salt) is seeded from the run's seed: same seed, same drawing.
+        return Spirograph(self, ctx.size, ctx.random(salt=11)).to(ctx.device)
 # --8<-- [end:config]
 
 

@@ -85,7 +85,7 @@ def test_sweep_writes_runs_sheet_and_held_out_scores(preset, tmp_path):
     from apophenic.plugins.abstraction.sweep import sweep
 
     out = tmp_path / "out"
-    drawings = sweep(_data(preset), ["electric fan", "tick"], out, get_registry(), source=preset, progress=False)
+    drawings = sweep(_data(preset), ["electric fan", "tick"], out, source=preset, progress=False)
     assert [d.target for d in drawings] == ["electric fan", "tick"]
     summary = json.loads((out / "sweep.json").read_text())
     for run, target in zip(summary["runs"], ["electric fan", "tick"]):
@@ -102,7 +102,7 @@ def test_sweep_writes_runs_sheet_and_held_out_scores(preset, tmp_path):
 def test_leave_one_out_holds_out_each_classifier_once(preset, tmp_path):
     from apophenic.plugins.abstraction.sweep import leave_one_out
 
-    matrix = leave_one_out(_data(preset), "tick", None, tmp_path, get_registry(), source=preset, progress=False)
+    matrix = leave_one_out(_data(preset), "tick", None, tmp_path, source=preset, progress=False)
     assert matrix["perceivers"] == ["efficientnet-lite0", "efficientnet-lite1"]
     assert [r["held_out"] for r in matrix["rows"]] == matrix["perceivers"]
     for row in matrix["rows"]:

@@ -7,6 +7,8 @@ import json
 import pytest
 import torch
 
+from apophenic.optimizer import Loss
+
 from apophenic.component import BuildContext
 from apophenic.plugins.core.evolution import EvolutionConfig, centered_ranks, standardized
 
@@ -63,11 +65,11 @@ def test_every_member_sees_the_same_views_when_the_loop_offers_its_rng():
     views = torch.Generator().manual_seed(0)
     drawn = []
 
-    def loss_fn():
+    def draw_and_score():
         drawn.append(float(torch.rand(1, generator=views)))
         return (p ** 2).sum()
 
-    loss_fn.transform_rng = views
+    loss_fn = Loss(draw_and_score, views=views)
     opt = EvolutionConfig(population=8).build([p], BuildContext())
     with torch.no_grad():
         opt.step(loss_fn)

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from apophenic.component import BuildContext
-from apophenic.plugins.core.images import PIXEL_STD_PER_UNIT, FourierConfig, spectrum_scale
+from apophenic.plugins.core.generators import PIXEL_STD_PER_UNIT, FourierConfig, spectrum_scale
 
 SIZES = (64, 224, 512)
 

@@ -5,7 +5,7 @@ from PIL import Image
 
 from apophenic.component import BuildContext
 from apophenic.errors import ApophenicError
-from apophenic.plugins.core import images, transforms
+from apophenic.plugins.core import generators as images, transforms
 
 
 @pytest.mark.parametrize("config", [images.PixelsConfig(type="pixels", batch=2), images.FourierConfig(type="fourier", batch=2)])

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import torch
 from pydantic import Field
 from torch import nn
 
-from apophenic.errors import ApophenicError
 from apophenic.generator import Generator, GeneratorConfig
-from apophenic.image_file import load_image
+from apophenic.image_file import read_image
 
 # Square root of the colour correlation of ImageNet photos (Olah et al., Lucid):
 # optimizing in this decorrelated basis keeps colours natural.
@@ -51,7 +49,7 @@ class PixelsConfig(GeneratorConfig):
 
     def build(self, ctx) -> Generator:
         h, w = ctx.size
-        noise = torch.randn(self.batch, 3, h, w, generator=ctx.generator(1)) * self.init_std
+        noise = torch.randn(self.batch, 3, h, w, generator=ctx.random(1)) * self.init_std
         return PixelImage(noise).to(ctx.device)
 
 
@@ -115,13 +113,7 @@ class FourierConfig(GeneratorConfig):
 
     def build(self, ctx) -> Generator:
         h, w = ctx.size
-        return FourierImage(self.batch, h, w, self.decay, self.init_std, ctx.generator(2)).to(ctx.device)
-
-
-def read_image(path: Path) -> torch.Tensor:
-    """A ``1×3×H×W`` float tensor in ``[0, 1]`` from a PNG/JPEG (any mode, any size)."""
-    rgb = np.asarray(load_image(path).convert("RGB"), dtype=np.float32) / 255.0
-    return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
+        return FourierImage(self.batch, h, w, self.decay, self.init_std, ctx.random(2)).to(ctx.device)
 
 
 class ImageFileConfig(GeneratorConfig):

@@ -1,0 +1,155 @@
+"""Running presets from code: the one way to load a preset, override it and run it.
+
+``apophenic run``, the plugins' own commands (``dream``, ``analogy draw``, ``abstraction
+sweep``, ``style``), the batch workers and a user's script all go through here::
+
+    from apophenic.runs import run_preset
+
+    result = run_preset("imagenet-class", overrides=["objectives[0].target=tick"], seed=3, steps=50)
+    result.folder, result.record["scores"], result.images
+
+A preset is found by name (user folders, then the plugins' presets; ``apophenic presets``)
+or by path; ``extends`` is resolved, then each ``key.path=value`` override is applied, then
+the options, then the config is validated. Every failure is one
+:class:`~apophenic.errors.ApophenicError` line naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from apophenic.run import RunResult
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_OUT = Path("apophenic-out")
+"""Where runs are written unless told otherwise."""
+
+
+def locate_preset(name_or_path: str | Path, near: Path | None = None, folders: Sequence[Path] | None = None,
+                  kind: str = "preset") -> Path:
+    """The file of a preset: a path to a ``.toml``, or a name the registry knows (``apophenic presets``).
+
+    :param near: a folder checked first for ``<name>.toml`` (beside the manifest that names it).
+    :param folders: for a plugin's own kind of preset (not a run): look names up only in these folders.
+    :param kind: what the preset is called in errors ("sentiment preset").
+    """
+    from apophenic.preset_loader import locate
+
+    return locate(str(name_or_path), near=near, folders=folders, kind=kind)
+
+
+def read_preset(path: Path) -> dict[str, Any]:
+    """A preset file's TOML as data (bounded in size and nesting), nothing resolved."""
+    from apophenic.preset_loader import read_toml
+
+    return read_toml(Path(path))
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """``data`` with each ``key.path=value`` (TOML value) applied, in order; ``data`` is not changed."""
+    from apophenic.preset_loader import apply_override
+
+    for assignment in overrides:
+        data = apply_override(data, assignment)
+    return data
+
+
+def preset_data(name_or_path: str | Path, overrides: Iterable[str] = ()) -> tuple[dict[str, Any], Path]:
+    """A preset's data with ``extends`` resolved and the overrides applied, and its file."""
+    from apophenic.preset_loader import load_data
+
+    return load_data(str(name_or_path), list(overrides))
+
+
+def with_options(data: dict[str, Any], *, seed: int | None = None, device: str | None = None,
+                 steps: int | None = None, print_size: int | None = None) -> dict[str, Any]:
+    """``data`` with the command-line options a user may give any run (``None``: keep the preset's)."""
+    for key, value in (("seed", seed), ("device", device)):
+        if value is not None:
+            data = {**data, key: value}
+    if steps is not None:
+        data = {**data, "optimizer": {**data.get("optimizer", {"type": "adam"}), "steps": steps}}
+    if print_size is not None:
+        data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
+    return data
+
+
+def load_settings(model: type[M], name_or_path: str | Path | None, overrides: Iterable[str] = (), *,
+                  folders: Sequence[Path], kind: str = "preset") -> tuple[M, Path | None]:
+    """A plugin's own settings (not a run) from a preset in ``folders`` or a path, with overrides,
+    validated against ``model``; ``None`` starts from the model's defaults.
+
+    A bad value is blamed on ``--set`` when an override set it, else on the file.
+    """
+    from apophenic.validation import config_error
+
+    overrides = list(overrides)
+    path = locate_preset(name_or_path, folders=folders, kind=kind) if name_or_path is not None else None
+    data = apply_overrides(read_preset(path) if path else {}, overrides)
+    try:
+        return model.model_validate(data), path
+    except ValidationError as exc:
+        loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        from_set = any(loc.startswith(a.partition("=")[0].strip().replace("[", ".").replace("]", "")) for a in overrides)
+        raise config_error(exc, "--set" if from_set or path is None else path, model, data) from None
+
+
+def validate_run(data: dict[str, Any], source: str | Path | None) -> "BaseModel":
+    """The validated run config (the registered components' ``RunConfig``) of preset data."""
+    from apophenic.config import validate
+    from apophenic.registry import get_registry
+
+    return validate(data, get_registry(), source)
+
+
+def load_preset(name_or_path: str | Path, overrides: Iterable[str] = ()) -> tuple["BaseModel", Path]:
+    """A validated run config from a preset name or path, with overrides, and the preset's file."""
+    data, path = preset_data(name_or_path, overrides)
+    return validate_run(data, path), path
+
+
+def is_pipeline(data: dict[str, Any]) -> bool:
+    """Whether preset data is a pipeline of ``[[stages]]`` rather than one run."""
+    return "stages" in data
+
+
+def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT, *, name: str | None = None,
+             progress: bool = False) -> "RunResult":
+    """Validate and run preset data (one run or a pipeline of stages); write ``out/<name>-<hash>/``.
+
+    :param source: the preset's file: relative paths in ``data`` resolve against its folder.
+    :param name: the preset's name, the prefix of the run folder's name.
+    """
+    from apophenic import stages
+    from apophenic.image_file import read_image
+    from apophenic.run import RunResult, execute
+
+    out = Path(out)
+    if is_pipeline(data):
+        record = stages.execute(data, source, out, progress=progress, preset=name)
+        folder = Path(record["folder"])
+        return RunResult(folder, record, read_image(folder / "final.png"))
+    return execute(validate_run(data, source), out, source=source, progress=progress, preset=name)
+
+
+def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] = (), seed: int | None = None,
+               device: str | None = None, steps: int | None = None, out: Path | str = DEFAULT_OUT,
+               progress: bool = False, source: Path | None = None) -> "RunResult":
+    """Run a preset — a name, a ``.toml`` path, or its data — and return the finished run.
+
+    :param overrides: ``key.path=value`` assignments, as ``--set`` takes them.
+    :param source: for data: the file relative paths resolve against (default: the working folder).
+    """
+    if isinstance(preset, dict):
+        data, name = apply_overrides(preset, overrides), None
+    else:
+        data, source = preset_data(preset, overrides)
+        name = source.stem
+    data = with_options(data, seed=seed, device=device, steps=steps)
+    return run_data(data, source, Path(out), name=name, progress=progress)
