@@ -51,14 +51,9 @@ def optimize(preset: str, target: str, sets: list[str], steps: int | None, cpu_b
     pipeline, config = _pipeline(preset, target, sets)
     gen = pipeline.generator
 
-    def loss_fn() -> torch.Tensor:  # the same loss as apophenic.run.execute
-        images = gen.render()
-        if pipeline.augmentations > 1:
-            images = images.repeat(pipeline.augmentations, 1, 1, 1)
-        views = pipeline.transform(images, pipeline.rng)
-        return -pipeline.objective(pipeline.ensemble.perceive(views, pipeline.objective))
+    from apophenic.loop import make_loss
 
-    loss_fn.transform_rng = pipeline.rng
+    loss_fn = make_loss(pipeline)  # the same loss as apophenic.run.execute
     cpu0, wall0 = time.process_time(), time.perf_counter()
     done = 0
     total = steps or 10**9
@@ -66,9 +61,8 @@ def optimize(preset: str, target: str, sets: list[str], steps: int | None, cpu_b
         cpu = time.process_time() - cpu0
         if cpu_budget is not None and cpu >= cpu_budget:
             break
-        if hasattr(gen, "set_progress"):
-            fraction = done / max(1, total - 1) if steps else cpu / cpu_budget
-            gen.set_progress(min(1.0, fraction))
+        fraction = done / max(1, total - 1) if steps else cpu / cpu_budget
+        gen.set_progress(min(1.0, fraction))
         if pipeline.optimizer.needs_grad:
             pipeline.optimizer.step(loss_fn)
         else:

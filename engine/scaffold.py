@@ -191,16 +191,22 @@ class __CLASS__Config(ObjectiveConfig):
     targets: list[str] = Field(["goldfish", "tench", "coho"], min_length=1,
                                description="ImageNet class names; any of them counts.")
 
-    def build(self, ctx: BuildContext) -> Objective:
+    def class_targets(self) -> list[int]:
+        """The classes run.json scores on every classifier, held-out ones included."""
         from apophenic.imagenet import match_class
 
-        indices = [match_class(name) for name in self.targets]  # unknown names: an error with suggestions
+        return [match_class(name) for name in self.targets]  # unknown names: an error with suggestions
+
+    def build(self, ctx: BuildContext) -> Objective:
+        indices = self.class_targets()
+        # The optimized classifiers to read; an unknown or held-out name in `perceivers` is a one-line error.
+        names = self.read_perceivers(ctx, classifiers_only=True)
 
         def score(perception) -> torch.Tensor:
-            return perception.mean(lambda f: f[LOGITS].log_softmax(-1)[:, indices].logsumexp(-1).mean(),
-                                   self.perceivers)
+            return perception.mean(lambda f: f[LOGITS].log_softmax(-1)[:, indices].logsumexp(-1).mean(), names)
 
-        return Objective(score, f"any of {', '.join(self.targets)}", needs={(None, LOGITS)})
+        # Returned unweighted: the engine multiplies by `weight`.
+        return Objective(score, f"any of {', '.join(self.targets)}", needs={(n, LOGITS) for n in names})
 
 
 @hookimpl
@@ -366,10 +372,19 @@ def test_same_seed_same_weights(registry):
 ''',
     "objective": '''
 
+def _with_a_classifier() -> BuildContext:
+    """A build context whose run has one optimized classifier, "p" (1000 labelled outputs)."""
+    from apophenic import Perceiver
+
+    classifier = Perceiver(torch.nn.Flatten())
+    classifier.labels = [str(i) for i in range(1000)]
+    return BuildContext(perceivers={"p": classifier})
+
+
 def test_score_is_a_log_probability_that_rises_with_the_targets(registry):
     from apophenic.objective import Perception
 
-    objective = registry.config("objective", "__NAME__")(targets=["goldfish"]).build(BuildContext())
+    objective = registry.config("objective", "__NAME__")(targets=["goldfish"]).build(_with_a_classifier())
     logits = torch.zeros(1, 1000)
     flat = objective(Perception(torch.zeros(1, 3, 8, 8), {"p": {"logits": logits}}, {"p": 1.0}))
     logits[0, 1] = 5.0  # index 1 is goldfish

@@ -23,6 +23,7 @@ def test_run_writes_the_contract(tmp_path, tiny_preset):
     assert folder.parent == tmp_path / "out" and folder.name.startswith("tiny-")
     assert {p.name for p in folder.iterdir()} == {"final.png", "run.json"}
     record = json.loads((folder / "run.json").read_text())
+    assert (record["format"], record["kind"], record["files"]) == (1, "run", ["final.png"])
     for key in ("config", "seed", "versions", "device", "wall_seconds", "objective", "scores"):
         assert key in record
     assert record["objective"]["start"]["terms"] and record["objective"]["end"]["total"] is not None

@@ -88,6 +88,7 @@ def test_two_stage_pipeline_links_the_chain(tmp_path, tiny_preset):
     record = stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
     folder = Path(record["folder"])
     saved = json.loads((folder / "run.json").read_text())
+    assert (saved["format"], saved["kind"]) == (1, "pipeline") and "final.png" in saved["files"]
     assert [s["stage"] for s in saved["stages"]] == ["draw", "refine"]
     for stage in saved["stages"]:
         stage_run = json.loads((folder / stage["folder"] / "run.json").read_text())

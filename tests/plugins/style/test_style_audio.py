@@ -85,6 +85,9 @@ def test_audio_command_writes_wav_and_three_spectrograms(tmp_path):
     main(["style", "audio", str(content), str(style), "--preset", str(preset), "--out", str(tmp_path / "out"), "--quiet"])
     (folder,) = (tmp_path / "out").iterdir()
     assert {p.name for p in folder.iterdir()} == {"result.wav", "content.png", "style.png", "result.png", "run.json"}
+    record = json.loads((folder / "run.json").read_text())
+    assert (record["format"], record["kind"], record["sample_rate"]) == (1, "audio", RATE)
+    assert record["files"] == ["result.wav", "content.png", "style.png", "result.png"]
     rate, samples = read_wav(folder / "result.wav")
     assert rate == RATE and len(samples) == len(tones())
 

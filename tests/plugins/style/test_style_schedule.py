@@ -55,6 +55,7 @@ def test_transfer_command_with_passes_and_tiles_writes_one_picture(tmp_path, tin
           "--passes", "2", "--tile", "40", "--overlap", "8", "--steps", "3", "--seed", "2", "--out", str(out), "--quiet"])
     (folder,) = out.iterdir()
     record = json.loads((folder / "run.json").read_text())
+    assert (record["format"], record["kind"], record["files"]) == (1, "style", ["final.png"])
     assert [p["label"].split(",")[0] for p in record["parts"]][:1] == ["pass 1/2 at 36×24"]
     assert sum("tile" in p["label"] for p in record["parts"]) == len(tile_regions((48, 72), 40, 8))
     image = np.asarray(Image.open(folder / "final.png"))
