@@ -3,7 +3,9 @@
 This is the rasterizer's hot loop, written as one autograd function with a
 hand-derived backward. The forward evaluates (tile, piece) pairs in chunks and
 keeps, for every group pixel, the minimum *and which pair attained it* (one
-``int64`` min over "sortable float bits << 32 | pair index"). The backward then
+``int64`` min over "squared-distance bits << 32 | pair index": a group is one
+stroke or one blob, so its half width is subtracted once, after the min, and
+non-negative float bits already sort like the numbers). The backward then
 touches only group pixels whose incoming gradient is non-zero — for hard
 edges, the one-pixel antialiasing band — and only their winning piece, instead
 of every pair at every pixel. Ties go to the lowest pair index.
