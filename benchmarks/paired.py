@@ -6,7 +6,8 @@ step after a warm-up: round ``i`` runs every side once, in an order rotated by
 both sides of a round alike, and the ratio *within* a round is what is
 reported: the median of the paired ratios, with their min and max, for wall
 time and for CPU time (``time.process_time``: every thread of this process,
-so a side that waits on a busy machine is not charged for the wait). The
+plus finished child processes, so a side that waits on a busy machine is not
+charged for the wait). The
 machine load (``os.getloadavg``) is printed before and after.
 
     from paired import Side, compare, add_device_argument, device_sync
@@ -28,7 +29,8 @@ import resource
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Side:
         arg = self.prepare() if self.prepare is not None else None
         sync()
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        cpu = time.process_time()
+        cpu = _cpu_seconds()
         wall = time.perf_counter()
         if self.prepare is not None:
             self.run(arg)
@@ -58,8 +60,14 @@ class Side:
             self.run()
         sync()
         wall = time.perf_counter() - wall
-        cpu = time.process_time() - cpu
+        cpu = _cpu_seconds() - cpu
         return wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) plus its finished child processes (a side that runs a CLI)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 @dataclass
@@ -221,7 +229,6 @@ def setup(args: argparse.Namespace) -> Any:
 
     import torch
 
-    torch.set_num_threads(args.threads)
     try:
         device = torch.device(args.device)
     except RuntimeError as exc:
@@ -230,6 +237,7 @@ def setup(args: argparse.Namespace) -> Any:
     if device.type == "cuda" and not torch.cuda.is_available():
         print(f"--device {args.device}: CUDA is not available on this machine", file=sys.stderr)
         raise SystemExit(2)
+    torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}; {load_line(machine_load())}")
     return device
 
