@@ -37,9 +37,30 @@ def read_recipe(path: Path) -> dict[str, Any]:
 
 def write_json(data: Any, path: Path) -> Path:
     """Write JSON atomically (temp file + rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
+    return write_atomic(path, (json.dumps(data, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
+
+
+def write_atomic(path: Path | str, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a fresh temporary file beside it and an atomic rename.
+
+    A crash never leaves half a file, no file of the user's is touched on the way (the
+    temporary name is new), and the file gets the mode any program's new file gets:
+    ``0666`` less the umask. (``tempfile.mkstemp`` would make it ``0600``, private to
+    its owner, which a print shop's or a web server's account then cannot read.)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{_token()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the kernel applies the umask
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

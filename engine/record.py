@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from apophenic.image_file import save_png
-from apophenic.output import ensure_writable, staged_folder, write_json
+from apophenic.output import ensure_writable, staged_folder, write_atomic, write_json
 
 __all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "RunResult", "RunState", "check_out", "folder_name", "run_folder", "safe_name",
-           "save_png", "versions", "write_json"]
+           "save_png", "versions", "write_atomic", "write_json"]
 
 if TYPE_CHECKING:
     import torch
