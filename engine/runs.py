@@ -120,22 +120,30 @@ def is_pipeline(data: dict[str, Any]) -> bool:
 
 
 def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT, *, name: str | None = None,
-             progress: bool = False) -> "RunResult":
+             progress: bool = False, reuse: bool = False) -> "RunResult":
     """Validate and run preset data (one run or a pipeline of stages); write ``out/<name>-<hash>/``.
 
     :param source: the preset's file: relative paths in ``data`` resolve against its folder.
     :param name: the preset's name, the prefix of the run folder's name.
+    :param reuse: when an identical earlier run already finished in ``out`` (same folder name,
+        same resolved config), return it (``result.reused``) instead of running again.
     """
     from apophenic import stages
     from apophenic.image_file import read_image
-    from apophenic.run import RunResult, execute
+    from apophenic.record import finished_run
+    from apophenic.run import RunResult, execute, run_name
 
     out = Path(out)
     if is_pipeline(data):
+        if reuse and (done := finished_run(out / stages.pipeline_name(data, name), data)):
+            return done
         record = stages.execute(data, source, out, progress=progress, preset=name)
         folder = Path(record["folder"])
         return RunResult(folder, record, read_image(folder / "final.png"))
-    return execute(validate_run(data, source), out, source=source, progress=progress, preset=name)
+    config = validate_run(data, source)
+    if reuse and (done := finished_run(out / run_name(config, name), config.model_dump(mode="json"))):
+        return done
+    return execute(config, out, source=source, progress=progress, preset=name)
 
 
 def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] = (), seed: int | None = None,
