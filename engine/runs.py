@@ -16,7 +16,8 @@ the options, then the config is validated. Every failure is one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -78,6 +79,62 @@ def with_options(data: dict[str, Any], *, seed: int | None = None, device: str |
     if print_size is not None:
         data = {**data, "output": {**data.get("output", {}), "print_size": print_size}}
     return data
+
+
+def _key_path(key: str) -> list[str]:
+    """``objectives[0].target`` and ``objectives.0.target`` -> ``['objectives', 'target']`` (indices dropped)."""
+    import re
+
+    return [part for part in re.split(r"[.\[\]]+", key) if part and not part.isdecimal()]
+
+
+def _indexed(key: str) -> str:
+    """``objectives[0].target`` -> ``objectives.0.target``, to compare key paths as written."""
+    import re
+
+    return re.sub(r"\[(\d+)\]", r".\1", key.strip())
+
+
+def _covers(given: list[str], failed: list[str]) -> bool:
+    """Whether a value given at path ``given`` holds the key ``failed`` (or the other way round)."""
+    n = min(len(given), len(failed))
+    return n > 0 and given[:n] == failed[:n]
+
+
+@contextmanager
+def options_blamed(overrides: Iterable[str] = (), options: dict[str, Any] | None = None) -> Iterator[None]:
+    """Blame a config error on the ``--set`` (or ``--steps``, ``--seed`` ...) that gave the value, not on the preset file.
+
+    :param overrides: the ``key.path=value`` assignments applied.
+    :param options: flag -> the key it sets (``{"--steps": "optimizer.steps"}``), for flags that were given.
+    """
+    from apophenic.errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as exc:
+        if exc.source is not None and exc.source.startswith("--"):
+            raise
+        failed = _key_path(exc.key or "")
+        givers = [(f"--set {a.strip()}", a.partition("=")[0].strip()) for a in overrides]
+        givers += [(flag, key) for flag, key in (options or {}).items()]
+        for flag, key in reversed(givers):  # the last one given wins, as it did when applied
+            if _covers(_key_path(key), failed):
+                # a table or list was given: say which key in it, when the error knows more than the --set
+                deeper = len(_indexed(exc.key or "").split(".")) > len(_indexed(key).split("."))
+                blamed = ConfigError(flag, exc.key if deeper else "", exc.expected)
+                blamed.key = exc.key
+                raise blamed from None
+        raise
+
+
+OPTION_KEYS = {"seed": "seed", "device": "device", "steps": "optimizer.steps", "print_size": "output.print_size"}
+"""The config key each common command-line option sets (see :func:`with_options`)."""
+
+
+def given_options(**values: Any) -> dict[str, str]:
+    """``--flag`` -> config key for each option given (not None), for :func:`options_blamed`."""
+    return {f"--{name.replace('_', '-')}": OPTION_KEYS[name] for name, value in values.items() if value is not None}
 
 
 def load_settings(model: type[M], name_or_path: str | Path | None, overrides: Iterable[str] = (), *,
@@ -154,10 +211,12 @@ def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] 
     :param overrides: ``key.path=value`` assignments, as ``--set`` takes them.
     :param source: for data: the file relative paths resolve against (default: the working folder).
     """
+    overrides = list(overrides)
     if isinstance(preset, dict):
         data, name = apply_overrides(preset, overrides), None
     else:
         data, source = preset_data(preset, overrides)
         name = source.stem
     data = with_options(data, seed=seed, device=device, steps=steps)
-    return run_data(data, source, Path(out), name=name, progress=progress)
+    with options_blamed(overrides, given_options(seed=seed, device=device, steps=steps)):
+        return run_data(data, source, Path(out), name=name, progress=progress)

@@ -33,7 +33,7 @@ def run(
     from apophenic.confinement import confined
     from apophenic.output import read_recipe
     from apophenic.registry import get_registry
-    from apophenic.runs import apply_overrides, preset_data, with_options
+    from apophenic.runs import apply_overrides, given_options, options_blamed, preset_data, with_options
 
     registry = get_registry()
     if (preset is None) == (from_ is None):
@@ -46,15 +46,18 @@ def run(
     else:
         data, source = preset_data(preset, set_)
         name = source.stem
-    data = with_options(data, seed=parse_seed(seed), device=device, steps=steps, print_size=print_size)
+    seed = parse_seed(seed)
+    data = with_options(data, seed=seed, device=device, steps=steps, print_size=print_size)
+    blamed = options_blamed(set_, given_options(seed=seed, device=device, steps=steps, print_size=print_size))
     if from_ is None:
-        _execute(data, source, out, name, quiet, force)
+        with blamed:
+            _execute(data, source, out, name, quiet, force)
         return
     # A recipe is data anyone can edit: it reads only under folders the user named, and its
     # errors name the PNG the user gave, not a preset path written inside the recipe.
     folders = [from_.parent, out, *read_from, *{path.parent for path, _ in registry.presets.values()}]
     try:
-        with confined(folders, from_):
+        with confined(folders, from_), blamed:
             _execute(data, source, out, name, quiet, force)
     except ApophenicError as exc:
         if str(exc).startswith(str(from_)):
