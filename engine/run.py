@@ -19,6 +19,7 @@ from apophenic.build import Ensemble, RunParts, build
 from apophenic.errors import NonFiniteLoss
 from apophenic.image_file import save_png
 from apophenic.loop import class_scores, make_loss, measure, optimize_steps
+from apophenic.inputs import describe
 from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, safe_name, versions
 from apophenic.registry import Registry, get_registry
 
@@ -53,7 +54,7 @@ def execute(
     parts = build(config, source)
     built = time.perf_counter()
     recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"],
-              "source": str(source) if source else None}
+              "source": str(source) if source else None, "inputs": describe(parts.ctx.inputs)}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
 

@@ -31,6 +31,7 @@ def run(
 ) -> None:
     """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
     from apophenic.confinement import confined
+    from apophenic.inputs import findable
     from apophenic.output import read_recipe
     from apophenic.registry import get_registry
     from apophenic.runs import apply_overrides, given_options, options_blamed, preset_data, with_options
@@ -57,7 +58,7 @@ def run(
     # errors name the PNG the user gave, not a preset path written inside the recipe.
     folders = [from_.parent, out, *read_from, *{path.parent for path, _ in registry.presets.values()}]
     try:
-        with confined(folders, from_), blamed:
+        with confined(folders, from_), findable(recipe.get("inputs"), [from_.parent, *read_from]), blamed:
             _execute(data, source, out, name, quiet, force)
     except ApophenicError as exc:
         if str(exc).startswith(str(from_)):
