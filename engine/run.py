@@ -23,8 +23,7 @@ from apophenic.inputs import describe
 from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, safe_name, versions
 from apophenic.registry import Registry, get_registry
 
-# Names older code imported from here.
-Pipeline = RunParts
+# Names older code imported from here (apophenic.run is private; apophenic.loop and apophenic.record are public).
 make_loss_fn = make_loss
 __all__ = ["Ensemble", "NonFiniteLoss", "RunParts", "RunResult", "RunState", "build", "class_scores", "execute",
            "measure", "optimize_steps", "run_name", "versions"]
@@ -53,7 +52,7 @@ def execute(
     check_out(out)
     parts = build(config, source)
     built = time.perf_counter()
-    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"],
+    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions(registry)["apophenic"],
               "source": str(source) if source else None, "inputs": describe(parts.ctx.inputs)}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
@@ -109,7 +108,7 @@ def execute(
             scores=scores, **legible, **({"candidates": tried} if tried else {}),
             perceivers=[{"name": n, "held_out": n in ensemble.held_out, "weight": ensemble.weights[n]} for n in ensemble.perceivers],
             timings={"build": built - started, "optimize": optimized - built, "score": scored - optimized},
-            wall_seconds=time.perf_counter() - started,
+            versions=versions(registry), wall_seconds=time.perf_counter() - started,
         )
         data = folder.write(record).to_json()
     result = RunResult(folder.final, data, final)

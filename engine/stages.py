@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.image_file import read_image
-from apophenic.record import RunRecord, folder_name, run_folder, run_label
+from apophenic.record import RunRecord, folder_name, run_folder, run_label, versions
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
 from apophenic.validation import validate_model
@@ -219,6 +219,6 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
             kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed,
             stages=chain, finals=[str(p.relative_to(tmp)) for p in finals],
             scores=chain[-1]["scores"] if one else [], clipped=chain[-1]["clipped"] if one else None,
-            robust=chain[-1]["robust"] if one else [], wall_seconds=time.perf_counter() - started,
+            robust=chain[-1]["robust"] if one else [], versions=versions(registry), wall_seconds=time.perf_counter() - started,
         ))
     return {**record.to_json(), "folder": str(folder.final)}
