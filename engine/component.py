@@ -41,6 +41,8 @@ class BuildContext:
     perceivers: dict[str, "Perceiver"] = field(default_factory=dict)
     held_out: frozenset[str] = frozenset()
     search_paths: list[Path] = field(default_factory=list)
+    inputs: dict[str, Path] = field(default_factory=dict)
+    """Every file resolved so far: the path as the config wrote it -> the file (the recipe lists them)."""
 
     def random(self, salt: int = 0) -> torch.Generator:
         """A CPU random number generator seeded from the run seed (and a salt per use)."""
@@ -58,15 +60,31 @@ class BuildContext:
         While a recipe's reads are confined (:mod:`apophenic.confinement`), a path outside the
         allowed folders is a one-line error instead.
         """
+        found = check(self._find(path))
+        if found.is_file():
+            self.inputs[str(path)] = found
+        return found
+
+    def _find(self, path: str | Path) -> Path:
+        from apophenic.inputs import locate, missing
+
         p = Path(path).expanduser()
         if p.is_absolute():
-            return check(p)
-        first = self.source.parent / p if self.source is not None else p
-        if not first.exists():
-            for folder in self.search_paths:
-                if (folder / p).exists():
-                    return check(folder / p)
-        return check(first)
+            first = p
+        else:
+            first = self.source.parent / p if self.source is not None else p
+            if not first.exists():
+                for folder in self.search_paths:
+                    if (folder / p).exists():
+                        return folder / p
+        if not first.exists():  # a recipe from elsewhere: its file by name and content hash, next to the PNG
+            found = locate(str(path))
+            if found is None and (problem := missing(str(path))):
+                from apophenic.errors import ApophenicError
+
+                raise ApophenicError(problem)
+            return found or first
+        return first
 
 
 class ComponentConfig(BaseModel):

@@ -37,9 +37,31 @@ def read_recipe(path: Path) -> dict[str, Any]:
 
 def write_json(data: Any, path: Path) -> Path:
     """Write JSON atomically (temp file + rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
+    return write_atomic(path, (json.dumps(data, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
+
+
+def write_atomic(path: Path | str, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a fresh temporary file beside it and an atomic rename.
+
+    A crash never leaves half a file, no file of the user's is touched on the way (the
+    temporary name is new), and the file gets the mode any program's new file gets:
+    ``0666`` less the umask. (``tempfile.mkstemp`` would make it ``0600``, private to
+    its owner, which a print shop's or a web server's account then cannot read.)
+    """
+    path = Path(path)
+    created = make_folders(path.parent)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{_token()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the kernel applies the umask
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        remove_empty(created)
+        raise
     return path
 
 
@@ -157,7 +179,7 @@ def staged_folder(final: Path) -> Iterator[Path]:
     finishing at once both succeed (see :func:`publish`).
     """
     parent = final.parent
-    parent.mkdir(parents=True, exist_ok=True)  # the output folder appears only once there is a run to write
+    created = make_folders(parent)  # the output folder appears only once there is a run to write
     remove_stale(parent, final.name)
     tmp = parent / _staging_name("tmp", final.name)
     tmp.mkdir()  # a fresh unique name: never an existing folder
@@ -167,7 +189,28 @@ def staged_folder(final: Path) -> Iterator[Path]:
         publish(tmp, final)
     except BaseException:
         remove_ours(tmp)
+        remove_empty(created)  # an error writes nothing: not even the --out folder it would have filled
         raise
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """``mkdir -p folder``; returns the folders it created, deepest first (for :func:`remove_empty`)."""
+    missing = []
+    probe = Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove each folder (deepest first) that is still empty; one another writer has filled stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
 
 
 def publish(tmp: Path, final: Path) -> None:

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from apophenic.image_file import save_png
-from apophenic.output import ensure_writable, staged_folder, write_json
+from apophenic.output import ensure_writable, staged_folder, write_atomic, write_json
 
-__all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "RunResult", "RunState", "check_out", "folder_name", "run_folder", "safe_name",
-           "save_png", "versions", "write_json"]
+__all__ = ["FORMAT", "ClassScore", "RunFolder", "RunRecord", "RunResult", "RunState", "check_out", "finished_run", "folder_name", "run_folder", "run_label", "safe_name",
+           "save_png", "versions", "write_atomic", "write_json"]
 
 if TYPE_CHECKING:
     import torch
@@ -117,11 +117,41 @@ class RunState:
 
 @dataclass
 class RunResult:
-    """A finished run: its folder, the ``run.json`` content and the final images."""
+    """A finished run: its folder, the ``run.json`` content and the final images.
+
+    :param reused: True when an identical earlier run's folder was returned instead of running again.
+    """
 
     folder: Path
     record: dict[str, Any]
     images: "torch.Tensor"
+    reused: bool = False
+
+
+def finished_run(folder: Path, config: dict[str, Any]) -> RunResult | None:
+    """The run an identical earlier run left in ``folder``, or None.
+
+    Identical means its ``run.json`` holds exactly ``config`` (the folder name's hash says
+    so already; the comparison guards against an edited or foreign folder), it finished
+    (no ``status`` other than ``finished``: an interrupted run is not a result), and its
+    ``final.png`` is there.
+    """
+    from apophenic.image_file import read_image
+
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    config = json.loads(json.dumps(config, default=str))  # as run.json holds it: tuples are lists
+    if (not isinstance(record, dict) or record.get("config") != config
+            or record.get("status", "finished") != "finished" or not (folder / "final.png").is_file()):
+        return None
+    try:
+        images = read_image(folder / "final.png")
+    except Exception:  # a damaged picture is no result: run again
+        return None
+    return RunResult(folder, record, images, reused=True)
 
 
 def versions(registry: Any = None) -> dict[str, str]:
@@ -142,6 +172,21 @@ def versions(registry: Any = None) -> dict[str, str]:
 def safe_name(name: str, fallback: str = "run") -> str:
     """``name`` with anything but letters, digits, ``-``, ``_`` and ``.`` turned into ``-``."""
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip(".-") or fallback
+
+
+LABEL_LIMIT = 60
+"""Longest readable part of a folder name; the hash after it keeps names unique anyway."""
+
+
+def run_label(name: str, targets: list[str] = (), seed: int | None = None) -> str:
+    """The readable start of a run folder's name: ``imagenet-class-goldfish-s0``.
+
+    The preset (or ``output.name``), the target classes, and the seed, so a listing of
+    ``apophenic-out/`` says what each folder holds; :func:`folder_name` appends the hash.
+    """
+    words = [name, *dict.fromkeys(targets)]
+    label = safe_name("-".join(words))[:LABEL_LIMIT].rstrip(".-_")
+    return label + (f"-s{seed}" if seed is not None else "")
 
 
 def folder_name(prefix: str, recipe: Any, extra: bytes = b"") -> str:

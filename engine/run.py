@@ -19,7 +19,8 @@ from apophenic.build import Ensemble, RunParts, build
 from apophenic.errors import NonFiniteLoss
 from apophenic.image_file import save_png
 from apophenic.loop import class_scores, make_loss, measure, optimize_steps
-from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, safe_name, versions
+from apophenic.inputs import describe
+from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, safe_name, versions
 from apophenic.registry import Registry, get_registry
 
 # Names older code imported from here (apophenic.run is private; apophenic.loop and apophenic.record are public).
@@ -29,8 +30,12 @@ __all__ = ["Ensemble", "NonFiniteLoss", "RunParts", "RunResult", "RunState", "bu
 
 
 def run_name(config: BaseModel, preset: str | None) -> str:
-    """``<name>-<hash>``: the hash covers the resolved config (seed included), so equal recipes share a folder."""
-    return folder_name(safe_name(config.output.name or preset or "run"), config.model_dump(mode="json"))
+    """``<name>-<targets>-s<seed>-<hash>`` (``imagenet-class-goldfish-s0-1a2b3c4d5e``): readable first,
+    then a hash of the resolved config (seed included), so equal recipes share a folder."""
+    from apophenic.imagenet import short_name
+
+    targets = [short_name(t) for o in config.objectives for t in o.class_targets()]
+    return folder_name(run_label(config.output.name or preset or "run", targets, config.seed), config.model_dump(mode="json"))
 
 
 def execute(
@@ -48,7 +53,7 @@ def execute(
     parts = build(config, source)
     built = time.perf_counter()
     recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions(registry)["apophenic"],
-              "source": str(source) if source else None}
+              "source": str(source) if source else None, "inputs": describe(parts.ctx.inputs)}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
 

@@ -16,7 +16,8 @@ the options, then the config is validated. Every failure is one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -85,6 +86,62 @@ def with_options(data: dict[str, Any], *, seed: int | None = None, device: str |
     return data
 
 
+def _key_path(key: str) -> list[str]:
+    """``objectives[0].target`` and ``objectives.0.target`` -> ``['objectives', 'target']`` (indices dropped)."""
+    import re
+
+    return [part for part in re.split(r"[.\[\]]+", key) if part and not part.isdecimal()]
+
+
+def _indexed(key: str) -> str:
+    """``objectives[0].target`` -> ``objectives.0.target``, to compare key paths as written."""
+    import re
+
+    return re.sub(r"\[(\d+)\]", r".\1", key.strip())
+
+
+def _covers(given: list[str], failed: list[str]) -> bool:
+    """Whether a value given at path ``given`` holds the key ``failed`` (or the other way round)."""
+    n = min(len(given), len(failed))
+    return n > 0 and given[:n] == failed[:n]
+
+
+@contextmanager
+def options_blamed(overrides: Iterable[str] = (), options: dict[str, Any] | None = None) -> Iterator[None]:
+    """Blame a config error on the ``--set`` (or ``--steps``, ``--seed`` ...) that gave the value, not on the preset file.
+
+    :param overrides: the ``key.path=value`` assignments applied.
+    :param options: flag -> the key it sets (``{"--steps": "optimizer.steps"}``), for flags that were given.
+    """
+    from apophenic.errors import ConfigError
+
+    try:
+        yield
+    except ConfigError as exc:
+        if exc.source is not None and exc.source.startswith("--"):
+            raise
+        failed = _key_path(exc.key or "")
+        givers = [(f"--set {a.strip()}", a.partition("=")[0].strip()) for a in overrides]
+        givers += [(flag, key) for flag, key in (options or {}).items()]
+        for flag, key in reversed(givers):  # the last one given wins, as it did when applied
+            if _covers(_key_path(key), failed):
+                # a table or list was given: say which key in it, when the error knows more than the --set
+                deeper = len(_indexed(exc.key or "").split(".")) > len(_indexed(key).split("."))
+                blamed = ConfigError(flag, exc.key if deeper else "", exc.expected)
+                blamed.key = exc.key
+                raise blamed from None
+        raise
+
+
+OPTION_KEYS = {"seed": "seed", "device": "device", "steps": "optimizer.steps", "print_size": "output.print_size"}
+"""The config key each common command-line option sets (see :func:`with_options`)."""
+
+
+def given_options(**values: Any) -> dict[str, str]:
+    """``--flag`` -> config key for each option given (not None), for :func:`options_blamed`."""
+    return {f"--{name.replace('_', '-')}": OPTION_KEYS[name] for name, value in values.items() if value is not None}
+
+
 def load_settings(model: type[M], name_or_path: str | Path | None, overrides: Iterable[str] = (), *,
                   folders: Sequence[Path], kind: str = "preset") -> tuple[M, Path | None]:
     """A plugin's own settings (not a run) from a preset in ``folders`` or a path, with overrides,
@@ -126,25 +183,31 @@ def is_pipeline(data: dict[str, Any]) -> bool:
 
 
 def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT, *, name: str | None = None,
-             progress: bool = False, registry: "Registry | None" = None) -> "RunResult":
+             progress: bool = False, registry: "Registry | None" = None, reuse: bool = False) -> "RunResult":
     """Validate and run preset data (one run or a pipeline of stages); write ``out/<name>-<hash>/``.
 
     :param source: the preset's file: relative paths in ``data`` resolve against its folder.
     :param name: the preset's name, the prefix of the run folder's name.
     :param registry: the components to build from (default: every installed plugin's; a plugin's
         tests pass :func:`apophenic.testing.plugin_registry`'s).
+    :param reuse: when an identical earlier run already finished in ``out`` (same folder name,
+        same resolved config), return it (``result.reused``) instead of running again.
     """
     from apophenic import stages
     from apophenic.image_file import read_image
-    from apophenic.record import RunResult
-    from apophenic.run import execute
+    from apophenic.record import RunResult, finished_run
+    from apophenic.run import execute, run_name
 
     out = Path(out)
     if is_pipeline(data):
+        if reuse and (done := finished_run(out / stages.pipeline_name(data, name), data)):
+            return done
         record = stages.execute(data, source, out, registry=registry, progress=progress, preset=name)
         folder = Path(record["folder"])
         return RunResult(folder, record, read_image(folder / "final.png"))
     config = validate_run(data, source, registry=registry)
+    if reuse and (done := finished_run(out / run_name(config, name), config.model_dump(mode="json"))):
+        return done
     return execute(config, out, source=source, registry=registry, progress=progress, preset=name)
 
 
@@ -156,10 +219,12 @@ def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] 
     :param overrides: ``key.path=value`` assignments, as ``--set`` takes them.
     :param source: for data: the file relative paths resolve against (default: the working folder).
     """
+    overrides = list(overrides)
     if isinstance(preset, dict):
         data, name = apply_overrides(preset, overrides), None
     else:
         data, source = preset_data(preset, overrides, registry=registry)
         name = source.stem
     data = with_options(data, seed=seed, device=device, steps=steps)
-    return run_data(data, source, Path(out), name=name, progress=progress, registry=registry)
+    with options_blamed(overrides, given_options(seed=seed, device=device, steps=steps)):
+        return run_data(data, source, Path(out), name=name, progress=progress, registry=registry)

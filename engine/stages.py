@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.image_file import read_image
-from apophenic.record import RunRecord, folder_name, run_folder, versions
+from apophenic.record import RunRecord, folder_name, run_folder, run_label, versions
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
 from apophenic.validation import validate_model
@@ -164,6 +164,12 @@ def _continue(config: BaseModel, init: str, previous: Path) -> BaseModel:
     return config.model_copy(update={"generator": config.generator.continue_from(previous)})
 
 
+def pipeline_name(data: dict[str, Any], preset: str | None) -> str:
+    """``<preset>-s<seed>-<hash>``: the pipeline folder's name; the hash covers the preset data."""
+    seed = data.get("seed")
+    return folder_name(run_label(preset or "pipeline", seed=seed if isinstance(seed, int) else None), data)
+
+
 def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | None = None,
             progress: bool = True, preset: str | None = None) -> dict[str, Any]:
     """Run every stage (and branch) in order; write the pipeline folder; return its run.json content."""
@@ -172,7 +178,7 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
     registry = registry or get_registry()
     header, stages = parse(data, source, registry)
     started = time.perf_counter()
-    with run_folder(out, folder_name(_safe(preset or "pipeline"), data)) as folder:
+    with run_folder(out, pipeline_name(data, preset)) as folder:
         tmp = folder.path
         branches: list[tuple[str, Path | None]] = [("", None)]
         chain: list[dict[str, Any]] = []

@@ -16,9 +16,7 @@ so an SVG that interleaves kinds can come back with a different stacking.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from apophenic.errors import ApophenicError
+from apophenic.output import write_atomic  # noqa: F401 - raster.py writes its PNGs with it too
 from apophenic.renderers.colors import parse_color, to_hex
 from apophenic.renderers.scene import StrokeScene, resample_segments
 
@@ -116,20 +115,6 @@ def to_svg(scene: StrokeScene, index: int = 0) -> str:
 def write_svg(scene: StrokeScene, path: str | Path, index: int = 0) -> Path:
     """Write scene ``index`` to ``path`` atomically (temporary file, then rename)."""
     return write_atomic(Path(path), to_svg(scene, index).encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write bytes through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # == reading =============================================================================

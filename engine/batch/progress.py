@@ -8,7 +8,8 @@ from typing import Any
 class BatchDisplay:
     """A rich progress display, or nothing when ``enabled`` is false."""
 
-    def __init__(self, enabled: bool, total: int, finished: int, failed: int, labels: dict[str, str]) -> None:
+    def __init__(self, enabled: bool, total: int, finished: int, failed: int, labels: dict[str, str],
+                 console: Any = None) -> None:
         self.enabled = enabled
         self.labels = labels
         self.done = finished - failed
@@ -17,14 +18,21 @@ class BatchDisplay:
         if not enabled:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.table import Column
+
+        # Fits an 80-column terminal: the counts and times keep their width; a long worker name
+        # or run label is shortened with an ellipsis instead (it once cut "10/100" to "10/…").
+        def squeezable(width: int) -> Column:
+            return Column(max_width=width, no_wrap=True, overflow="ellipsis")
 
         self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            TextColumn("{task.description}", table_column=squeezable(12)),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TextColumn("{task.fields[info]}", table_column=squeezable(22)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True, min_width=7)),
+            console=console,
         )
         self.batch = self.progress.add_task("[bold]batch", total=total, completed=finished, info=self._info())
 

@@ -50,12 +50,63 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def split_set_hint(message: str, argv: list[str]) -> str | None:
+    """The one-line hint for ``--set key=electric fan`` unquoted: the shell split the value at the space.
+
+    ``message`` is the usage error ("Got unexpected extra argument (fan)"); the hint is given
+    only when the first extra word directly follows a ``--set`` value.
+    """
+    import re
+
+    found = re.search(r"unexpected extra argument(?:s|\(s\))? \((.+)\)", message)
+    if not found:
+        return None
+    extra = found.group(1).split()[0]
+    for i, arg in enumerate(argv[:-1]):
+        flag, eq, inline = arg.partition("=")
+        if flag in ("--set", "-s") and not eq and i + 2 < len(argv):
+            value, following = argv[i + 1], argv[i + 2]
+        elif flag == "--set" and eq:
+            value, following = inline, argv[i + 1]
+        else:
+            continue
+        if "=" in value and following == extra:
+            key, _, start = value.partition("=")
+            return (f"--set {value} {following}: the shell split the value at the space; quote it: "
+                    f"--set '{key}=\"{start} {following}\"'")
+    return None
+
+
+def _click_exceptions():
+    """Click's exceptions as typer raises them (newer typer vendors click as ``typer._click``)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
+    click = _click_exceptions()
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         app = build_app()
-        app(args=argv, prog_name="apophenic", standalone_mode=True)
+        # Not standalone, so a usage error reaches us and can get a hint before it is shown.
+        code = app(args=args, prog_name="apophenic", standalone_mode=False)
     except ApophenicError as exc:
         fail(str(exc))
+    except click.ClickException as exc:
+        hint = split_set_hint(exc.format_message(), args) if isinstance(exc, click.UsageError) else None
+        if hint:
+            fail(hint)
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+        raise SystemExit(exc.exit_code) from None
+    except click.Abort:
+        print("Aborted!", file=sys.stderr)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

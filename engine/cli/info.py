@@ -44,5 +44,11 @@ def classes(query: Optional[str] = typer.Argument(None, help="Words that must al
         typer.echo(f"{index:4d}  {name}")
     if not hits:
         from apophenic.errors import ApophenicError
+        from apophenic.imagenet import match_class
 
+        try:  # the same suggestions `run` gives for a misspelled target
+            match_class(query or "")
+        except ApophenicError as exc:
+            hint = str(exc).partition("; ")[2]
+            raise ApophenicError(f"no ImageNet class matches {query!r}" + (f"; {hint}" if hint.startswith("did you mean") else "")) from None
         raise ApophenicError(f"no ImageNet class matches {query!r}")

@@ -19,7 +19,7 @@ def install(app: typer.Typer) -> None:
 def run(
     preset: Optional[str] = typer.Argument(None, help="Preset name (see `apophenic presets`) or path to a .toml file."),
     set_: list[str] = typer.Option([], "--set", "-s", help="Override a key: --set objectives[0].target=tick (repeatable)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (overrides the preset)."),
+    seed: Optional[str] = typer.Option(None, "--seed", help="Random seed (overrides the preset), or `random`: pick one, print it and record it."),
     steps: Optional[int] = typer.Option(None, "--steps", help="Optimization steps (overrides optimizer.steps)."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder; each run writes a subfolder."),
@@ -27,12 +27,14 @@ def run(
     read_from: list[Path] = typer.Option([], "--read-from", help="A folder a --from recipe may read files from (repeatable); besides it only the PNG's folder, --out and the installed presets' folders."),
     print_size: Optional[int] = typer.Option(None, "--print-size", help="Long side of the print PNG for vector output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    force: bool = typer.Option(False, "--force", help="Run again even when an identical run already finished in --out (its folder is replaced)."),
 ) -> None:
     """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
     from apophenic.confinement import confined
+    from apophenic.inputs import findable
     from apophenic.output import read_recipe
     from apophenic.registry import get_registry
-    from apophenic.runs import apply_overrides, preset_data, with_options
+    from apophenic.runs import apply_overrides, given_options, options_blamed, preset_data, with_options
 
     registry = get_registry()
     if (preset is None) == (from_ is None):
@@ -45,26 +47,56 @@ def run(
     else:
         data, source = preset_data(preset, set_)
         name = source.stem
+    seed = parse_seed(seed)
     data = with_options(data, seed=seed, device=device, steps=steps, print_size=print_size)
+    blamed = options_blamed(set_, given_options(seed=seed, device=device, steps=steps, print_size=print_size))
     if from_ is None:
-        _execute(data, source, out, name, quiet)
+        with blamed:
+            _execute(data, source, out, name, quiet, force)
         return
     # A recipe is data anyone can edit: it reads only under folders the user named, and its
     # errors name the PNG the user gave, not a preset path written inside the recipe.
     folders = [from_.parent, out, *read_from, *{path.parent for path, _ in registry.presets.values()}]
     try:
-        with confined(folders, from_):
-            _execute(data, source, out, name, quiet)
+        with confined(folders, from_), findable(recipe.get("inputs"), [from_.parent, *read_from]), blamed:
+            _execute(data, source, out, name, quiet, force)
     except ApophenicError as exc:
         if str(exc).startswith(str(from_)):
             raise
         raise ApophenicError(f"{from_}: its recipe: {exc}") from None
 
 
-def _execute(data: dict, source: Path, out: Path, name: str | None, quiet: bool) -> None:
+SEED_LIMIT = 2**32
+"""Seeds are 0 .. 2**32 - 1 (what every random generator in a run accepts)."""
+
+
+def parse_seed(value: str | None) -> int | None:
+    """``--seed``: a number, or ``random`` (a fresh seed, printed even with ``--quiet`` so the run
+    can be repeated; run.json, the folder name and the recipe record it like any seed)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "random":
+        import secrets
+
+        seed = secrets.randbelow(SEED_LIMIT)
+        print(f"seed {seed} (random; --seed {seed} repeats this run)")
+        return seed
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < SEED_LIMIT:
+        raise ApophenicError(f"--seed {value}: expected a whole number 0..{SEED_LIMIT - 1} or `random`")
+    return seed
+
+
+def _execute(data: dict, source: Path, out: Path, name: str | None, quiet: bool, force: bool = False) -> None:
     from apophenic.runs import is_pipeline, run_data
 
-    result = run_data(data, source, out, name=name, progress=not quiet)
+    result = run_data(data, source, out, name=name, progress=not quiet, reuse=not force)
+    if result.reused:
+        # Same recipe, same folder: say so instead of silently rewriting the same picture.
+        print(f"{result.folder}: an identical run already finished here; reusing it (--force runs it again)")
     if quiet:
         return
     if is_pipeline(data):

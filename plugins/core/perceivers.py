@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from pydantic import Field
@@ -55,7 +55,7 @@ def _efficientnet_config(variant: str) -> type[PerceiverConfig]:
 
     class Config(PerceiverConfig):
         type: Literal[tag] = tag  # type: ignore[valid-type]
-        resize: int | Literal["native", "none"] = Field(
+        resize: Annotated[int, Field(ge=8, le=4096)] | Literal["native", "none"] = Field(
             "native",
             description=f"Side images are resized to before the network: 'native' ({native}), 'none' (as rendered) or pixels.",
         )

@@ -7,7 +7,7 @@ Defined here so torchvision is not needed; weights come from a torchvision
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from pydantic import Field
@@ -112,7 +112,7 @@ class ResNet50Config(PerceiverConfig):
     weights: str | None = Field(
         None, description="Path to a torchvision resnet50 state dict; default: resnet50-*.pth in torch's cache (~/.cache/torch/hub/checkpoints)."
     )
-    resize: int | Literal["native", "none"] = Field(
+    resize: Annotated[int, Field(ge=8, le=4096)] | Literal["native", "none"] = Field(
         "native", description="Side images are resized to before the network: 'native' (224), 'none' (as rendered) or pixels."
     )
 

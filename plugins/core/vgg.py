@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
 from pydantic import Field
@@ -189,7 +189,7 @@ class VGG19Config(PerceiverConfig):
     weights: str | None = Field(
         None, description="Path to a torchvision vgg19 state dict; default: vgg19-*.pth in torch's cache (~/.cache/torch/hub/checkpoints)."
     )
-    resize: int | Literal["native", "none"] = Field(
+    resize: Annotated[int, Field(ge=8, le=4096)] | Literal["native", "none"] = Field(
         "native", description="Side images are resized to before the network: 'native' (224), 'none' (as rendered) or pixels."
     )
     pool: Literal["max", "avg"] = Field("max", description="Pooling between blocks: 'max' as trained, 'avg' for smoother style images.")

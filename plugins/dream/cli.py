@@ -39,14 +39,15 @@ def dream(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """DeepDream a photo: amplify what a layer of the network sees in it (writes final.png and run.json)."""
-    from apophenic.runs import preset_data, run_data, validate_run
+    from apophenic.runs import options_blamed, preset_data, run_data, validate_run
 
     data, source = preset_data(preset, set_)
     data = dream_data(data, photo=photo, layer=layer, channel=channel, perceiver=perceiver, steps=steps, octaves=octaves,
                       octave_scale=octave_scale, step_size=step_size, jitter=jitter, tile=tile, blend=blend,
                       long_side=long_side, seed=seed, device=device)
-    check_layer(validate_run(data, source), layer)
-    result = run_data(data, source, out, name=source.stem, progress=not quiet)
+    with options_blamed(set_):
+        check_layer(validate_run(data, source), layer)
+        result = run_data(data, source, out, name=source.stem, progress=not quiet)
     if not quiet:
         record = result.record
         objective = record["objective"]

@@ -9,13 +9,13 @@ Writes go to a temporary file that is renamed, so a kill never leaves half a fil
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from apophenic.errors import ApophenicError
+from apophenic.record import write_atomic
 from apophenic.weights_file import load_weights
 from apophenic.plugins.sentiment.model import ARCHITECTURES, ByteLM, ModelSpec
 
@@ -52,19 +52,11 @@ def save(path: Path, model: ByteLM, meta: dict[str, Any], unit: dict[str, Any] |
         payload["training"] = training
     if steering is not None:
         payload["steering"] = steering
-    path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile
+    import io
 
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # a fresh name: no user file is touched
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        torch.save(payload, tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    return write_atomic(path, buf.getvalue())  # a fresh temporary name, then a rename: no user file is touched
 
 
 def read_payload(path: Path) -> dict[str, Any]:
@@ -125,9 +117,3 @@ def from_payload(payload: dict[str, Any], path: Path) -> Checkpoint:
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
     return Checkpoint(model, payload.get("meta", {}), payload.get("unit"), payload.get("training"), Path(path),
                       payload.get("steering"))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from apophenic.errors import ApophenicError
+from apophenic.record import write_atomic as _write_atomic
 from apophenic.plugins.sentiment import card, checkpoint
 from apophenic.plugins.sentiment.configs import CardConfig, ProbeConfig
 from apophenic.plugins.sentiment.corpus import binary_labels, split
@@ -27,25 +28,10 @@ from apophenic.plugins.sentiment.training import read_source
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file and rename: never half a file, and never over a folder.
-
-    The temporary file gets a fresh unique name (``mkstemp``), so no file of the
-    user's is ever overwritten or removed on the way.
-    """
-    import tempfile
-
-    path = Path(path)
+    """Write via a fresh temporary file and rename (the engine's writer): never half a file,
+    never over a folder, never touching a file of the user's on the way."""
     check_output_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_atomic(Path(path), data)
 
 
 def check_output_file(path: Path, flag: str = "--out") -> Path:
@@ -59,12 +45,6 @@ def check_output_file(path: Path, flag: str = "--out") -> Path:
     if not probe.is_dir():
         raise ApophenicError(f"{flag} {path}: {probe} is a file, not a folder")
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def file_digest(path: Path) -> str:

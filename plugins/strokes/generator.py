@@ -279,14 +279,15 @@ class StrokesGenerator(Generator):
     def export(self, folder: Path, stem: str = "final", print_size: int | None = None) -> list[Path]:
         """Write ``stem.svg`` and a print PNG rasterized from it by skia.
 
-        The PNG is ``stem@4x.png`` (four times the run's size) unless
-        ``print_size`` (long side in pixels) names another, then ``stem@<N>px.png``.
+        The PNG is always ``stem@<N>px.png``, ``N`` its long side in pixels: four times
+        the run's unless ``print_size`` names another (one scheme, so a script or a
+        print shop finds the print by the same pattern whatever the size).
         A batch writes ``stem-<i>.svg`` etc. for each drawing.
         """
         scene = self.scene().to("cpu")
         long_side = print_size if print_size is not None else 4 * max(self.size)
         print_shape(scene, long_side)  # a bad size fails before anything is written
-        tag = "@4x" if print_size is None else f"@{print_size}px"
+        tag = f"@{long_side}px"
         folder = Path(folder)
         written = []
         for i in range(scene.batch):

@@ -59,7 +59,7 @@ def transfer_cmd(
     from apophenic.plugins.style.recipe import transfer_recipe
     from apophenic.plugins.style.runner import transfer
     from apophenic.plugins.style.schedule import Schedule
-    from apophenic.runs import apply_overrides, preset_data
+    from apophenic.runs import apply_overrides, options_blamed, preset_data
 
     data, source = preset_data(preset)
     data = transfer_recipe(
@@ -69,7 +69,8 @@ def transfer_cmd(
     )
     data = apply_overrides(data, set_)
     schedule = Schedule(passes=passes, tile=tile, overlap=overlap, steps=[steps] if steps is not None else [])
-    folder, record = transfer(data, source, schedule, out, name=Path(preset).stem, progress=not quiet)
+    with options_blamed(set_):
+        folder, record = transfer(data, source, schedule, out, name=Path(preset).stem, progress=not quiet)
     if not quiet:
         typer.echo(f"{folder}  ({record['wall_seconds']:.1f} s)")
 

@@ -32,8 +32,8 @@ def _one_line_error(err: str) -> str:
         (lambda d: ["run", "no-such-preset"], "unknown preset 'no-such-preset'"),
         (lambda d: ["run", str(d / "missing.toml")], "no such preset file"),
         (lambda d: ["run", _file(d, "seed = = 3")], "TOML syntax error"),
-        (lambda d: ["run", "imagenet-class", "--set", "bogus=1"], "bogus: unknown key"),
-        (lambda d: ["run", "imagenet-class", "--set", "seed='x'"], "seed: Input should be a valid integer"),
+        (lambda d: ["run", "imagenet-class", "--set", "bogus=1"], "--set bogus=1: unknown key"),
+        (lambda d: ["run", "imagenet-class", "--set", "seed='x'"], "--set seed='x': Input should be a valid integer"),
         (lambda d: ["run", "imagenet-class", "--set", "generator.type=nope"], "unknown type 'nope'"),
         (lambda d: ["run", "imagenet-class", "--set", "perceivers[0].type=efficientnet-lite9"], "did you mean"),
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0].target=goldfsh"], "did you mean 'goldfish'"),
@@ -46,9 +46,9 @@ def _one_line_error(err: str) -> str:
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='layer', layer='blocks.99'}"], "unknown layer 'blocks.99'"),
         (lambda d: ["run", "imagenet-class", "--set", "objectives[0]={type='channel', layer='stem', channel=99}"], "channels 0..31"),
         (lambda d: ["run", "imagenet-class", "--set", "legibility.degradations=['half-scale', 'blurr']"],
-         "legibility.degradations[1]: unknown degradation 'blurr'; expected one of 'half-scale', 'blur', 'jpeg'; did you mean 'blur'?"),
+         "--set legibility.degradations=['half-scale', 'blurr']: legibility.degradations[1]: unknown degradation 'blurr'; expected one of 'half-scale', 'blur', 'jpeg'; did you mean 'blur'?"),
         (lambda d: ["run", "imagenet-class", "--set", "legibility.degradations=['jpeg', 'jpeg']"], "degradation 'jpeg' is listed twice"),
-        (lambda d: ["run", "imagenet-class", "--set", "legibility.print=true"], "legibility.print: unknown key"),
+        (lambda d: ["run", "imagenet-class", "--set", "legibility.print=true"], "--set legibility.print=true: unknown key"),
         (lambda d: ["run", "imagenet-class", "--set", "candidates={count=2, steps=500}"], "candidates.steps: expected 1..199"),
     ],
 )
@@ -101,3 +101,46 @@ def test_fuzzed_set_flags_never_traceback(tmp_path, capsys, key, value):
     _, err = capsys.readouterr()
     assert exit_info.value.code in (0, 2, None)
     assert "Traceback" not in err
+
+
+def test_classes_suggests_like_run_does(capsys):
+    code, _, err = run_cli(["classes", "goldfsh"], capsys)
+    assert code == 2 and "did you mean 'goldfish'" in _one_line_error(err)
+
+
+@pytest.mark.parametrize("args", [
+    ["--set", "objectives[0].target=electric", "fan"],
+    ["--set=objectives[0].target=electric", "fan"],
+    ["-s", "objectives[0].target=electric", "fan", "--steps", "1"],
+])
+def test_an_unquoted_multi_word_set_gets_a_hint_to_quote_it(tmp_path, capsys, args):
+    code, _, err = run_cli(["run", "imagenet-class", *args, "--out", str(tmp_path / "out")], capsys)
+    line = _one_line_error(err)
+    assert code == 2 and "quote it: --set 'objectives[0].target=\"electric fan\"'" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_other_extra_arguments_keep_the_usage_error(capsys):
+    code, _, err = run_cli(["run", "imagenet-class", "stray"], capsys)
+    assert code == 2 and "unexpected extra argument" in err and "quote" not in err
+
+
+@pytest.mark.parametrize(("flags", "blamed"), [
+    (["--set", "optimizer.lr=1e30"], "--set optimizer.lr=1e30: "),
+    (["--set", "seed='x'"], "--set seed='x': "),
+    (["--set", "perceivers[0]={type='efficientnet-lite0', resize=-1}"], "--set perceivers[0]={type='efficientnet-lite0', resize=-1}: perceivers"),
+    (["--set", "objectives[0].perceivers=['nope']"], "--set objectives[0].perceivers=['nope']: unknown perceiver 'nope'"),
+    (["--steps", "-3"], "--steps: "),
+    (["--set", "optimizer.lr=0.1", "--set", "size=99999"], "--set size=99999: "),
+])
+def test_a_set_error_names_the_set_not_the_preset_file(tmp_path, tiny_preset, capsys, flags, blamed):
+    code, _, err = run_cli(["run", str(tiny_preset), *flags, "--out", str(tmp_path / "out")], capsys)
+    line = _one_line_error(err)
+    assert code == 2 and f"error: {blamed}" in line and "tiny.toml" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_error_in_the_preset_itself_still_names_the_file(tmp_path, capsys):
+    preset = _file(tmp_path, 'extends = "imagenet-class"\nseed = -1\n', "mine.toml")
+    code, _, err = run_cli(["run", preset, "--set", "optimizer.lr=0.1", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "mine.toml: seed" in _one_line_error(err)

@@ -46,3 +46,22 @@ def test_the_folder_name_is_the_recipe_hash():
     assert folder_name("a b/c", {"x": 1}) == folder_name("a b/c", {"x": 1}) != folder_name("a b/c", {"x": 2})
     assert folder_name("a b/c", {"x": 1}).startswith("a-b-c-")
     assert folder_name("n", {"x": 1}, b"audio") != folder_name("n", {"x": 1})
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_files_written_get_the_umasks_permissions(tmp_path, umask):
+    import os
+
+    from apophenic.record import write_atomic, write_json
+
+    old = os.umask(umask)
+    try:
+        written = [write_atomic(tmp_path / "a.svg", "<svg/>"), write_json({"a": 1}, tmp_path / "b.json")]
+        with run_folder(tmp_path / "out", "demo") as folder:
+            folder.save_png(torch.rand(1, 3, 8, 8))
+            folder.write(RunRecord(kind="demo"))
+    finally:
+        os.umask(old)
+    written += list(folder.final.iterdir())
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in written} == {p.name: oct(0o666 & ~umask) for p in written}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "b.json", "out"]  # no temporary file left

@@ -32,7 +32,16 @@ def inputs(tmp_path: Path, tiny_preset: Path, photo: Path) -> dict[str, Path]:
     manifest.write_text(f'[[runs]]\npreset = "{tiny_preset}"\n')
     bad_manifest = inp / "bad-manifest.toml"
     bad_manifest.write_text(f'[[runs]]\npreset = "{tiny_preset}"\nsede = 3\n')
-    return {"preset": tiny_preset, "bad_manifest": bad_manifest, "photo": photo, "text": text, "wav": _wav(inp / "a.wav"),
+    # Bad input found only late, inside the run folder being written (each left an empty --out once):
+    # a drawing whose print PNG (4× the size) would be too large, found at export ...
+    too_wide = inp / "too-wide.toml"
+    too_wide.write_text('seed = 1\nsize = [5001, 8]\n[generator]\ntype = "strokes"\nstrokes = 2\n'
+                        '[[perceivers]]\ntype = "efficientnet-lite0"\nresize = 32\n'
+                        '[[objectives]]\ntype = "class"\ntarget = "goldfish"\n[optimizer]\ntype = "adam"\nsteps = 1\n')
+    # ... a pipeline whose second stage cannot continue the first's picture ...
+    pipeline = inp / "pipeline.toml"
+    pipeline.write_text(f'[[stages]]\npreset = "{tiny_preset}"\n[[stages]]\npreset = "{too_wide}"\n')
+    return {"preset": tiny_preset, "too_wide": too_wide, "pipeline": pipeline, "bad_manifest": bad_manifest, "photo": photo, "text": text, "wav": _wav(inp / "a.wav"),
             "wav_other_rate": _wav(inp / "b.wav", rate=16000), "manifest": manifest, "dir": inp}
 
 
@@ -43,6 +52,11 @@ CASES = [
     ("run-unknown-key", ["run", "{preset}", "--set", "generatr.type=pixels", "--out", "{OUT}"]),
     ("run-negative-steps", ["run", "{preset}", "--steps", "-3", "--out", "{OUT}"]),
     ("run-bad-device", ["run", "{preset}", "--device", "quantum", "--out", "{OUT}"]),
+    ("run-print-too-large-found-at-export", ["run", "{too_wide}", "--out", "{OUT}"]),
+    ("run-pipeline-stage-cannot-continue", ["run", "{pipeline}", "--steps", "1", "--out", "{OUT}"]),
+    # ... and an objective that blows up at the first step.
+    ("run-objective-becomes-infinite", ["run", "{preset}", "--set", "objectives[0].weight=1e300", "--set", "optimizer.lr=100",
+                                        "--out", "{OUT}"]),
     ("run-from-missing", ["run", "--from", MISSING + ".png", "--out", "{OUT}"]),
     ("run-from-text", ["run", "--from", "{text}", "--out", "{OUT}"]),
     ("run-from-photo-without-recipe", ["run", "--from", "{photo}", "--out", "{OUT}"]),

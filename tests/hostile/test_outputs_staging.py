@@ -132,4 +132,13 @@ def test_outputs_a_failed_run_leaves_nothing(tmp_path: Path) -> None:
         with staged_folder(final) as tmp:
             _write_run(tmp, "half")
             raise RuntimeError("the optimizer blew up")
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # the folders it created go too
+
+
+def test_outputs_a_failed_run_keeps_a_folder_that_was_there(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(RuntimeError):
+        with staged_folder(tmp_path / "out" / "tiny-0123456789") as tmp:
+            _write_run(tmp, "half")
+            raise RuntimeError("the optimizer blew up")
+    assert (tmp_path / "out").is_dir() and list((tmp_path / "out").iterdir()) == []

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 # --8<-- [start:imports]
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +21,7 @@ from pydantic import Field
 from torch import nn
 
 from apophenic import BuildContext, Generator, GeneratorConfig, hookimpl
+from apophenic.record import write_atomic
 
 # --8<-- [end:imports]
 
@@ -150,13 +149,9 @@ class Spirograph(Generator):
             parts.append(f'<polyline points="{xy}" fill="none" stroke="rgb({r},{g},{b})" '
                          f'stroke-opacity="{float(opacity[0, i]):.3f}" stroke-width="{2 * self.width:.2f}"/>')
         parts.append("</svg>\n")
-        target = Path(folder) / f"{stem}.svg"
-        # Write beside the target, then rename: a crash never leaves half an SVG.
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".svg.tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write("\n".join(parts))
-        os.replace(tmp, target)
-        return [target]
+        # Written beside the target, then renamed: a crash never leaves half an SVG,
+        # and the file gets the usual permissions (the umask's).
+        return [write_atomic(Path(folder) / f"{stem}.svg", "\n".join(parts))]
     # --8<-- [end:export]
 
 

@@ -91,7 +91,7 @@ def test_run_the_preset_from_code(registry, tmp_path):
 
     result = run_preset("spirograph", overrides=["size=48", "augmentations=1", "generator.points=256"],
                         seed=3, steps=2, out=tmp_path, registry=registry)
-    assert result.folder.parent == tmp_path                 # tmp_path/spirograph-<hash>/
+    assert result.folder.parent == tmp_path                 # tmp_path/spirograph-s3-<hash>/
     assert result.record["format"] == 1 and result.record["seed"] == 3   # run.json's content
     assert result.images.shape == (1, 3, 48, 48)            # the final picture, B×3×H×W in [0, 1]
 # --8<-- [end:run_preset]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -69,12 +70,26 @@ def test_palette_choice_is_soft_early_and_hard_by_the_end_with_gradients_through
 def test_export_writes_svg_and_print_png(tmp_path: Path):
     gen = StrokesConfig(strokes=5, blobs=1).build(CTX)
     files = gen.export(tmp_path, "final")
-    assert [f.name for f in files] == ["final.svg", "final@4x.png"]
-    assert Image.open(tmp_path / "final@4x.png").size == (320, 256)
+    assert [f.name for f in files] == ["final.svg", "final@320px.png"]  # four times the run's long side
+    assert Image.open(tmp_path / "final@320px.png").size == (320, 256)
     back = read_svg(tmp_path / "final.svg")
     assert (back.num_strokes, back.num_blobs) == (5, 1)
     files = gen.export(tmp_path, "other", print_size=100)
     assert Image.open(files[1]).size == (100, 80) and files[1].name == "other@100px.png"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_exported_files_get_the_usual_permissions(tmp_path: Path, umask: int):
+    # A print shop's or a web server's account must be able to read the SVG and the print PNG,
+    # as it reads final.png: the mode is 0666 less the umask, never a private 0600.
+    gen = StrokesConfig(strokes=3).build(CTX)
+    old = os.umask(umask)
+    try:
+        files = gen.export(tmp_path, "final")
+    finally:
+        os.umask(old)
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: oct(0o666 & ~umask) for f in files}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in files)  # no temporary file left
 
 
 def test_export_refuses_an_insane_print_size_and_writes_nothing(tmp_path: Path):

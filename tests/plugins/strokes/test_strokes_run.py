@@ -38,8 +38,8 @@ steps = 3
     config, source = load(str(preset))
     result = execute(config, tmp_path / "out", source=source, progress=False)
     names = {p.name for p in result.folder.iterdir()}
-    assert {"final.png", "final.svg", "final@4x.png", "run.json"} <= names
-    assert Image.open(result.folder / "final@4x.png").size == (192, 192)
+    assert {"final.png", "final.svg", "final@192px.png", "run.json"} <= names
+    assert Image.open(result.folder / "final@192px.png").size == (192, 192)
     scene = read_svg(result.folder / "final.svg")
     assert scene.num_strokes == 6
     colours = {tuple(round(c * 255) for c in rgba[:3]) for rgba in scene.stroke_rgba[0].tolist()}
