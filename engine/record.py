@@ -176,7 +176,9 @@ class RunFolder:
 
     def add(self, path: Path | str) -> Path:
         """List a file written into the folder by someone else (a generator's export)."""
-        path = self.path / path
+        path = Path(path)
+        if path.parts[:len(self.path.parts)] != self.path.parts:  # a name inside the folder, not a path to it
+            path = self.path / path
         self.files.append(str(path.relative_to(self.path)))
         return path
 

@@ -138,6 +138,21 @@ def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT,
     return execute(validate_run(data, source), out, source=source, progress=progress, preset=name)
 
 
+def resume_run(folder: Path | str, *, progress: bool = False) -> "RunResult":
+    """Continue an interrupted run folder (``status = "interrupted"``) to the pixels an uninterrupted run gives.
+
+    Bad input — a folder that is not an interrupted run, or one another version wrote — is one
+    :class:`~apophenic.errors.ApophenicError` line.
+    """
+    from apophenic.resume import read_interrupted
+    from apophenic.run import execute
+
+    interrupted = read_interrupted(Path(folder))
+    config = validate_run(interrupted.record["config"], interrupted.source or interrupted.folder / "run.json")
+    return execute(config, interrupted.folder.parent, source=interrupted.source, progress=progress,
+                   preset=interrupted.record.get("preset"), resume=interrupted)
+
+
 def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] = (), seed: int | None = None,
                device: str | None = None, steps: int | None = None, out: Path | str = DEFAULT_OUT,
                progress: bool = False, source: Path | None = None) -> "RunResult":

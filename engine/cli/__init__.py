@@ -57,5 +57,15 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="apophenic", standalone_mode=True)
     except ApophenicError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        stopped(exc)
         raise SystemExit(130) from None
+
+
+def stopped(exc: KeyboardInterrupt) -> None:
+    """Say where an interrupted run's work is (one line on stderr); a plain Ctrl-C says nothing more."""
+    from apophenic.interrupt import RunInterrupted
+
+    if isinstance(exc, RunInterrupted):
+        print(f"interrupted at step {exc.step}/{exc.steps}: the picture so far is in {exc.folder}/ "
+              f"(continue: apophenic run --resume {exc.folder})", file=sys.stderr, flush=True)
