@@ -23,11 +23,12 @@ from pathlib import Path
 class RunInterrupted(KeyboardInterrupt):
     """A run stopped on request after writing its folder; ``folder`` holds the work, ``step`` is the last one done."""
 
-    def __init__(self, folder: Path, step: int, steps: int) -> None:
+    def __init__(self, folder: Path, step: int, steps: int, resumable: bool = True) -> None:
         super().__init__(f"interrupted at step {step}/{steps}")
         self.folder = folder
         self.step = step
         self.steps = steps
+        self.resumable = resumable
 
 
 class _State:
@@ -78,6 +79,8 @@ def keeping_work() -> Iterator[None]:
         yield
     finally:
         _state.keeping -= 1
+        if not _state.keeping:
+            _state.requested = None  # honoured: the next run in this process starts afresh
 
 
 def stop_requested() -> str | None:

@@ -173,7 +173,7 @@ def execute(
             live.close(published)
     result = RunResult(folder.final, data, final)
     if stopped is not None:
-        raise RunInterrupted(folder.final, stopped, steps)
+        raise RunInterrupted(folder.final, stopped, steps, resumable=(folder.final / STATE_FILE).is_file())
     registry.hook.on_finish(result=result)
     return result
 

@@ -69,7 +69,14 @@ def preset_data(name_or_path: str | Path, overrides: Iterable[str] = ()) -> tupl
 
 def with_options(data: dict[str, Any], *, seed: int | None = None, device: str | None = None,
                  steps: int | None = None, print_size: int | None = None) -> dict[str, Any]:
-    """``data`` with the command-line options a user may give any run (``None``: keep the preset's)."""
+    """``data`` with the command-line options a user may give any run (``None``: keep the preset's).
+
+    For a pipeline of stages the options go to every stage (its ``every_stage`` table), over
+    the stages' own values.
+    """
+    if is_pipeline(data):
+        given = {k: v for k, v in (("seed", seed), ("device", device), ("steps", steps), ("print_size", print_size)) if v is not None}
+        return {**data, "every_stage": {**data.get("every_stage", {}), **given}} if given else data
     for key, value in (("seed", seed), ("device", device)):
         if value is not None:
             data = {**data, key: value}

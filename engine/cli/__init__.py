@@ -67,5 +67,6 @@ def stopped(exc: KeyboardInterrupt) -> None:
     from apophenic.interrupt import RunInterrupted
 
     if isinstance(exc, RunInterrupted):
-        print(f"interrupted at step {exc.step}/{exc.steps}: the picture so far is in {exc.folder}/ "
-              f"(continue: apophenic run --resume {exc.folder})", file=sys.stderr, flush=True)
+        where = f"at step {exc.step}/{exc.steps}" if exc.steps else "between stages"
+        then = f"continue: apophenic run --resume {exc.folder}" if exc.resumable else "it cannot be resumed; rerun to finish"
+        print(f"interrupted {where}: the work so far is in {exc.folder}/ ({then})", file=sys.stderr, flush=True)
