@@ -20,7 +20,7 @@ from apophenic.errors import ApophenicError  # noqa: E402
 
 def build_app() -> typer.Typer:
     """The root Typer app with the built-in commands and every plugin's."""
-    from apophenic.cli import batch_cmd, info, plugins_cmd, presets_cmd, run_cmd
+    from apophenic.cli import batch_cmd, info, plugins_cmd, presets_cmd, run_cmd, view_cmd
     from apophenic.registry import get_registry
 
     app = typer.Typer(
@@ -36,6 +36,7 @@ def build_app() -> typer.Typer:
     plugins_cmd.install(app)
     info.install(app)
     batch_cmd.install(app)
+    view_cmd.install(app)
     registry = get_registry()
     registry.hook.register_commands(cli=app)
     return app
