@@ -58,6 +58,7 @@ def status(folder: Path) -> dict[str, Any]:
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>apophenic · {name}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body {{ font: 15px/1.4 system-ui, sans-serif; margin: 1.5em auto; max-width: 44em; color: #222; }}
 img {{ image-rendering: pixelated; width: 100%; max-width: 32em; border: 1px solid #ccc; background: #eee; }}
