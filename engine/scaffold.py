@@ -372,10 +372,19 @@ def test_same_seed_same_weights(registry):
 ''',
     "objective": '''
 
+def _with_a_classifier() -> BuildContext:
+    """A build context whose run has one optimized classifier, "p" (1000 labelled outputs)."""
+    from apophenic import Perceiver
+
+    classifier = Perceiver(torch.nn.Flatten())
+    classifier.labels = [str(i) for i in range(1000)]
+    return BuildContext(perceivers={"p": classifier})
+
+
 def test_score_is_a_log_probability_that_rises_with_the_targets(registry):
     from apophenic.objective import Perception
 
-    objective = registry.config("objective", "__NAME__")(targets=["goldfish"]).build(BuildContext())
+    objective = registry.config("objective", "__NAME__")(targets=["goldfish"]).build(_with_a_classifier())
     logits = torch.zeros(1, 1000)
     flat = objective(Perception(torch.zeros(1, 3, 8, 8), {"p": {"logits": logits}}, {"p": 1.0}))
     logits[0, 1] = 5.0  # index 1 is goldfish
