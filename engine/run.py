@@ -85,15 +85,15 @@ def execute(
     if resume:
         first_step = load_state(parts, resume.folder / STATE_FILE) + 1
     owns_live = live is None and progress and preview_every > 0
-    if owns_live:
-        live = LiveFolder(out / name).open()
-        print(f"{out / name}/  preview.png every {preview_every} steps; watch: apophenic view {out / name}", flush=True)
-    elif progress and live is None:
-        print(f"{out / name}/", flush=True)
     clock = StepClock()
     stopped: int | None = None
     published = False
     try:
+        if owns_live:
+            live = LiveFolder(out / name).open()
+            print(f"{out / name}/  preview.png every {preview_every} steps; watch: apophenic view {out / name}", flush=True)
+        elif progress and live is None:
+            print(f"{out / name}/", flush=True)
         with keeping_work(), run_folder(out, name) as folder:
             tmp = folder.path
             if resume and (resume.folder / "snapshots").is_dir():

@@ -194,15 +194,16 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
     header, stages = parse(data, source, registry)
     started = time.perf_counter()
     name = folder_name(_safe(preset or "pipeline"), data)
-    live = LiveFolder(out / name).open() if progress else None
-    if progress:
-        print(f"{out / name}/  {len(stages)} stages; preview.png there while each works; watch: apophenic view {out / name}",
-              flush=True)
+    live: LiveFolder | None = None
     failure: dict[str, Any] | None = None
     cause: Exception | None = None
     interrupted: RunInterrupted | None = None
     published = False
     try:
+        if progress:
+            live = LiveFolder(out / name).open()
+            print(f"{out / name}/  {len(stages)} stages; preview.png there while each works; "
+                  f"watch: apophenic view {out / name}", flush=True)
         with keeping_work(), run_folder(out, name) as folder:
             tmp = folder.path
             branches: list[tuple[str, Path | None]] = [("", None)]

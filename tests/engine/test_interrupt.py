@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from apophenic import hookimpl
+from apophenic.batch.journal import is_complete
 from apophenic.errors import ApophenicError
 from apophenic.interrupt import RunInterrupted, request_stop
 from apophenic.preset_loader import load
@@ -71,7 +72,9 @@ def test_interrupted_run_keeps_its_folder_and_resumes_to_the_same_pixels(tmp_pat
     assert np.array_equal(_pixels(folder / "final.png"), _pixels(folder / "snapshots" / "step-00002.png"))
     assert [p.name for p in (tmp_path / "cut").iterdir()] == [folder.name]  # no hidden folder left
 
+    assert not is_complete(folder)  # a batch renders it again rather than counting it done
     resumed = resume_run(folder)
+    assert is_complete(folder)
     assert resumed.folder == folder
     assert np.array_equal(_pixels(folder / "final.png"), _pixels(whole.folder / "final.png"))
     final = json.loads((folder / "run.json").read_text())
