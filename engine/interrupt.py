@@ -1,7 +1,7 @@
 """Ctrl-C and SIGTERM that keep the work.
 
 A command that wants it (``apophenic run``) wraps its work in :func:`graceful`. While a
-run's steps are going (:func:`keeping_work`), the first SIGINT or SIGTERM only asks the run
+run's steps are going (:func:`keeping_work`), the first SIGINT, SIGTERM or SIGHUP only asks the run
 to stop: it finishes the current step and writes its folder with ``status = "interrupted"``.
 A second signal — or any signal while no work can be kept (building, loading) — raises
 :class:`KeyboardInterrupt` at once, which removes every staging folder on its way out.
@@ -39,7 +39,8 @@ class _State:
 
 _state = _State()
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+"""Ctrl-C, a polite kill, and a closed terminal."""
 
 
 def _handle(signum: int, frame: object) -> None:
@@ -47,8 +48,11 @@ def _handle(signum: int, frame: object) -> None:
     if _state.keeping and _state.requested is None:
         _state.requested = name
         # stderr, one line: the progress bar owns stdout
-        print(f"\n{name}: finishing this step, then writing the run folder (again to quit at once, keeping nothing)",
-              file=sys.stderr, flush=True)
+        try:
+            print(f"\n{name}: finishing this step, then writing the run folder (again to quit at once, keeping nothing)",
+                  file=sys.stderr, flush=True)
+        except OSError:  # the terminal is gone (SIGHUP): the work is still worth keeping
+            pass
         return
     raise KeyboardInterrupt
 
