@@ -95,6 +95,14 @@ def summary(scores: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` when it is an empty folder (one a run created and then had nothing to keep in)."""
+    try:
+        folder.rmdir()  # refuses a folder with anything in it
+    except OSError:
+        pass
+
+
 class LiveFolder:
     """The run's final folder while the run works: ``preview.png`` and ``progress.json``.
 

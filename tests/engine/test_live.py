@@ -67,4 +67,4 @@ def test_a_failed_run_takes_its_live_folder_back(tmp_path, tiny_preset, files_un
     config, source = load(str(tiny_preset), ["size=32", "optimizer.steps=3", "objectives[0].weight=nan"])
     with pytest.raises(ApophenicError, match="NaN or infinite"):
         execute(config, tmp_path / "out", source=source, progress=True)
-    assert not (tmp_path / "out").exists() or files_under(tmp_path / "out") == []
+    assert not (tmp_path / "out").exists()
