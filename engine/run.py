@@ -119,7 +119,7 @@ def execute(
                         score = _show(live, parts, state, clock, name)
                     bar.advance(clock.eta(total - done[0]), score)
                     registry.hook.on_step(state=state)
-                    if stop_requested():
+                    if stop_requested() and step < steps:  # after the last step the run is simply finished
                         raise _StopRun(step)
 
                 def pilot_step(step: int, loss: float) -> None:
