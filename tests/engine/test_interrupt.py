@@ -111,3 +111,11 @@ def test_a_stop_request_is_forgotten_once_honoured(tmp_path, tiny_preset):
     with stop_at(1), pytest.raises(RunInterrupted):
         execute(config, tmp_path / "a", source=source, progress=False)
     assert execute(config, tmp_path / "b", source=source, progress=False).record["status"] == "finished"
+
+
+def test_a_stop_during_the_last_step_finishes_the_run(tmp_path, tiny_preset):
+    config, source = load(str(tiny_preset), ["size=32", "optimizer.steps=2"])
+    with stop_at(2):
+        result = execute(config, tmp_path, source=source, progress=False)
+    assert result.record["status"] == "finished" and "stopped_at" not in result.record
+    assert "robust" in result.record  # the whole record, not an interrupted one's
