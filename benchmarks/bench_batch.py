@@ -1,10 +1,14 @@
 """Batch throughput: runs per minute with 1 and 2 local workers and a 2-worker Dask LocalCluster.
 
     python benchmarks/bench_batch.py [--runs 8] [--steps 10] [--size 96] [--modes local1,local2,dask2]
+                                     [--rounds 2] [--warmup 0] [--device cpu]
 
 Every mode renders the same manifest into a fresh folder through the real CLI
 (`apophenic batch`), so pool / cluster start-up is included, as a user sees it.
-Numbers depend on what else the machine is doing: say so when you quote them.
+One "step" is one whole batch; the modes alternate batch by batch in rotated
+order (benchmarks/paired.py), and each mode's ratio to the first is the median
+of the paired ratios, with min–max, for wall and CPU time (the CLI's own
+processes included), next to the machine load.
 """
 
 from __future__ import annotations
@@ -15,14 +19,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import paired
 
 PRESET = """\
 description = "batch benchmark preset"
 seed = 0
 size = {size}
-device = "cpu"
+device = "{device}"
 augmentations = 2
 
 [generator]
@@ -54,48 +59,59 @@ steps = {steps}
 TARGETS = ["goldfish", "tick", "volcano", "lemon"]
 
 
-def write_manifest(folder: Path, runs: int, steps: int, size: int) -> Path:
+def write_manifest(folder: Path, runs: int, steps: int, size: int, device: str = "cpu") -> Path:
     """A manifest of ``runs`` runs (4 targets × runs/4 seeds) over the benchmark preset."""
     if runs % len(TARGETS):
         raise SystemExit(f"--runs must be a multiple of {len(TARGETS)}")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "bench.toml").write_text(PRESET.format(size=size, steps=steps))
+    (folder / "bench.toml").write_text(PRESET.format(size=size, steps=steps, device=device))
     path = folder / "manifest.toml"
     path.write_text(f'description = "batch benchmark, {runs} runs"\n[[grid]]\npresets = ["bench.toml"]\n'
                     f"targets = {json.dumps(TARGETS)}\nseeds = {json.dumps(list(range(runs // len(TARGETS))))}\n")
     return path
 
 
-def run_mode(manifest: Path, out: Path, args: list[str]) -> tuple[float, dict]:
+def run_mode(manifest: Path, out: Path, args: list[str]) -> dict:
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "apophenic.cli", "batch", str(manifest), "--out", str(out), "--quiet", *args],
                    check=False, env=env)
-    wall = time.perf_counter() - started
-    journal = json.loads((out / "batch.json").read_text())
-    return wall, journal
+    return json.loads((out / "batch.json").read_text())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--modes", default="local1,local2,dask2")
-    opts = parser.parse_args()
+    paired.add_common_arguments(parser, rounds=2, warmup=0)
+    opts = parser.parse_args(argv)
+    device = paired.setup(opts)
     modes = {"local1": ["--workers", "1"], "local2": ["--workers", "2"], "dask2": ["--executor", "dask", "--workers", "2"]}
     with tempfile.TemporaryDirectory(prefix="apophenic-bench-batch-") as tmp:
-        manifest = write_manifest(Path(tmp) / "m", opts.runs, opts.steps, opts.size)
-        print(f"cores available: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()[0]:.1f}")
-        print(f"{'mode':8} {'runs':>5} {'done':>5} {'wall s':>8} {'runs/min':>9} {'mean run s':>11} {'load':>5}")
-        for mode in opts.modes.split(","):
-            wall, journal = run_mode(manifest, Path(tmp) / f"out-{mode}", modes[mode])
-            runs = journal["runs"]
-            done = [r for r in runs if r["state"] == "done"]
+        manifest = write_manifest(Path(tmp) / "m", opts.runs, opts.steps, opts.size, device.type)
+        print(f"cores available: {len(os.sched_getaffinity(0))}")
+        journals: dict[str, list[dict]] = {}
+
+        def side(mode: str) -> paired.Side:
+            def run() -> None:
+                journal = run_mode(manifest, Path(tmp) / f"out-{mode}-{len(journals.setdefault(mode, []))}", modes[mode])
+                journals[mode].append(journal)
+            return paired.Side(mode, run)
+
+        names = opts.modes.split(",")
+        result = paired.compare([side(m) for m in names], rounds=opts.rounds, warmup=opts.warmup, reference=names[0],
+                                title=f"batch of {opts.runs} runs × {opts.steps} steps at {opts.size}², {device}")
+        result.print()
+        print(f"{'mode':8} {'runs':>5} {'done':>5} {'runs/min':>9} {'mean run s':>11}")
+        for mode in names:
+            last = journals[mode][-1]["runs"]
+            done = [r for r in last if r["state"] == "done"]
+            wall = paired.Spread.of(result.wall[mode]).median
             mean = sum(r["seconds"] for r in done) / max(1, len(done))
-            print(f"{mode:8} {len(runs):5d} {len(done):5d} {wall:8.1f} {60 * len(done) / wall:9.2f} {mean:11.2f} "
-                  f"{os.getloadavg()[0]:5.1f}", flush=True)
+            print(f"{mode:8} {len(last):5d} {len(done):5d} {60 * len(done) / wall:9.2f} {mean:11.2f}", flush=True)
+        paired.write_json(opts.json, {"batch": result})
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

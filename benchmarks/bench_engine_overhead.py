@@ -1,41 +1,49 @@
-"""Engine overhead: seconds per step of `apophenic run imagenet-class` vs a bare
-forward+backward of the same ensemble on the same batch, side by side.
+"""Engine overhead: one engine step of the `imagenet-class` preset vs a bare
+forward+backward of the same ensemble on the same batch, alternated step by step.
 
-    python benchmarks/bench_engine_overhead.py [--steps 20] [--threads 2]
+    python benchmarks/bench_engine_overhead.py [--rounds 12] [--warmup 2] [--threads 2] [--device cpu]
 
 The bare baseline feeds a fixed batch (the preset's augmentations × image size,
 resized to each network's native input) through EfficientNet-Lite0 and -Lite1
 and backpropagates the target log-probability to the input: the least any
-engine could do per step. The engine step adds rendering the Fourier image, the
-transforms, layer taps, the objective algebra and Adam.
+engine could do per step. The engine step (``optimize_steps`` for one step, on
+parts built from the preset) adds rendering the Fourier image, the transforms,
+layer taps, the objective algebra, Adam and the generator's constraint; it
+leaves out the run folder's per-step bookkeeping (progress bar, snapshots,
+``on_step`` hooks), which ``execute`` adds.
+
+Both sides are built once, warmed up (the first steps allocate and pick
+kernels), then alternated one step at a time in one process
+(benchmarks/paired.py): the ratio is the median of paired ratios, with
+min–max, for wall and CPU time, next to the machine load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import tempfile
-import time
-from pathlib import Path
+import sys
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+import paired  # noqa: E402
+from apophenic.loop import build, make_loss, optimize_steps  # noqa: E402
 from apophenic.plugins.core.efficientnet import VARIANTS, load_network  # noqa: E402
 from apophenic.preset_loader import load  # noqa: E402
-from apophenic.run import execute  # noqa: E402
 
 
-def bare(steps: int, batch: int, size: int) -> float:
-    nets = {v: load_network(v) for v in ("lite0", "lite1")}
+def bare_step(device: torch.device, batch: int, size: int):
+    """One forward+backward of Lite0 and Lite1 on a fixed batch, as a callable."""
+    nets = {v: load_network(v).to(device).eval() for v in ("lite0", "lite1")}
     for net in nets.values():
         for p in net.parameters():
             p.requires_grad_(False)
-    x = torch.rand(batch, 3, size, size, requires_grad=True)
-    def step():
+    x = torch.rand(batch, 3, size, size, device=device, requires_grad=True)
+
+    def step() -> None:
         loss = 0.0
         for v, net in nets.items():
             n = VARIANTS[v].input_size
@@ -43,38 +51,42 @@ def bare(steps: int, batch: int, size: int) -> float:
             loss = loss - net((inp * 255 - 127) / 128).log_softmax(-1)[:, 1].mean()
         x.grad = None
         loss.backward()
-    step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return (time.perf_counter() - start) / steps
+
+    return step
 
 
-def engine(steps: int) -> float:
-    config, source = load("imagenet-class", [f"optimizer.steps={steps}"])
-    with tempfile.TemporaryDirectory() as tmp:
-        record = execute(config, Path(tmp), source=source, progress=False).record
-    return record["timings"]["optimize"] / steps, config
+def engine_step(config):
+    """One optimization step of the preset through the engine's loop, as a callable."""
+    parts = build(config)
+    loss_fn = make_loss(parts)
+    counter = [0]
+
+    def step() -> None:
+        # Steps past the configured count would only change the progress the generator is
+        # told; keep within 1..steps so every step is a normal one.
+        counter[0] = counter[0] % parts.steps + 1
+        optimize_steps(parts, loss_fn, lambda step, loss: None, counter[0], counter[0])
+
+    return step
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="Alternate engine and bare this many times; report medians.")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    engine_times, bare_times = [], []
-    for _ in range(args.rounds):  # interleaved, so background load hits both alike
-        per_step_engine, config = engine(args.steps)
-        engine_times.append(per_step_engine)
-        bare_times.append(bare(args.steps, config.augmentations, config.hw[0]))
-    e, b = statistics.median(engine_times), statistics.median(bare_times)
-    print(f"threads={args.threads} steps={args.steps} rounds={args.rounds} batch={config.augmentations}×{config.hw[0]}²  (lite0+lite1)")
-    print(f"bare forward+backward : {b:.3f} s/step  (rounds: {', '.join(f'{t:.3f}' for t in bare_times)})")
-    print(f"engine step           : {e:.3f} s/step  (rounds: {', '.join(f'{t:.3f}' for t in engine_times)})")
-    print(f"overhead              : {100 * (e / b - 1):+.1f} %")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    paired.add_common_arguments(parser, rounds=12, warmup=2)
+    args = parser.parse_args(argv)
+    device = paired.setup(args)
+    config, _ = load("imagenet-class", [f"device={device.type}", "optimizer.steps=1000"])
+    sides = [
+        paired.Side("engine step", engine_step(config)),
+        paired.Side("bare forward+backward", bare_step(device, config.augmentations, config.hw[0])),
+    ]
+    title = f"imagenet-class, batch {config.augmentations}×{config.hw[0]}² (lite0+lite1), {device}, {args.threads} threads"
+    result = paired.compare(sides, rounds=args.rounds, warmup=args.warmup, sync=paired.device_sync(device), title=title)
+    result.print()
+    ratio = result.ratios("engine step")
+    print(f"overhead: {100 * (ratio.median - 1):+.1f} % (paired, min {100 * (ratio.low - 1):+.1f} %, max {100 * (ratio.high - 1):+.1f} %)")
+    paired.write_json(args.json, {"engine_overhead": result})
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

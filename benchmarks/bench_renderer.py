@@ -2,15 +2,19 @@
 
 Prints:
 1. forward+backward time, tiled rasterizer vs the naive every-stroke-at-every-pixel
-   baseline, at 224² and 512² for 16/64/256/1024 strokes (naive measured where it
-   fits the time budget, extrapolated from its measured cost per stroke·piece·pixel
-   elsewhere, marked "est.");
+   baseline, at 224² and 512² for 16/64/256/1024 strokes. Where the naive one is
+   measured (224²/16 and 512²/2 strokes) the two sides alternate step by step after a
+   warm-up (benchmarks/paired.py: median of paired ratios, min–max, CPU time, load);
+   elsewhere the naive time is extrapolated from its measured cost per
+   stroke·piece·pixel, marked "est.", and the tiled time is the median of a few steps;
 2. time against covered area (the same strokes, wider);
-3. peak memory (RSS growth in a fresh process) at 512², 256 strokes;
+3. peak memory (RSS growth in a fresh process on CPU; ``max_memory_allocated`` on CUDA) at 512², 256 strokes;
 4. raster agreement at 224²: differentiable vs skia vs cairosvg, mean abs difference per channel;
 and writes docs/images/renderer-agreement.png (the fixed demo scene by all three, side by side).
+The differentiable sides run on ``--device``; skia and cairosvg on the CPU. The
+comparison with skia's own time is benchmarks/bench_renderer_vs_skia.py.
 
-    python benchmarks/bench_renderer.py [--quick]
+    python benchmarks/bench_renderer.py [--quick] [--device cpu] [--threads 1]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import argparse  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -29,30 +34,37 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import paired  # noqa: E402
+
 from apophenic.renderers import geometry  # noqa: E402
 from apophenic.renderers.demo import demo_scene, strokes_only  # noqa: E402
 from apophenic.renderers.naive import rasterize_naive  # noqa: E402
 from apophenic.renderers.raster import render_cairo, render_skia  # noqa: E402
-from apophenic.renderers.rasterize import rasterize  # noqa: E402
+from apophenic.renderers.rasterize import DEFAULT_TILE, rasterize  # noqa: E402
 
-torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (224, 512)
 COUNTS = (16, 64, 256, 1024)
 #: Naive runs actually measured (size, strokes); the rest are extrapolated.
 NAIVE_MEASURED = {(224, 16), (512, 2)}
+DEVICE = torch.device("cpu")
 
 
-def fwd_bwd(render, scene, repeats: int = 2) -> float:
-    """Best-of-``repeats`` seconds for render + mean + backward w.r.t. points, widths, colours."""
-    best = float("inf")
-    for _ in range(repeats):
-        s = replace(scene, stroke_points=scene.stroke_points.clone().requires_grad_(),
-                    stroke_width=scene.stroke_width.clone().requires_grad_(), stroke_rgba=scene.stroke_rgba.clone().requires_grad_())
-        start = time.perf_counter()
-        render(s).mean().backward()
-        best = min(best, time.perf_counter() - start)
-    return best
+def side(name: str, render, scene) -> paired.Side:
+    """render + mean + backward w.r.t. points, widths, colours, on fresh leaf tensors each step."""
+    scene = scene.to(DEVICE)
+
+    def prepare():
+        return replace(scene, stroke_points=scene.stroke_points.clone().requires_grad_(),
+                       stroke_width=scene.stroke_width.clone().requires_grad_(), stroke_rgba=scene.stroke_rgba.clone().requires_grad_())
+
+    return paired.Side(name, lambda s: render(s).mean().backward(), prepare)
+
+
+def fwd_bwd(render, scene, steps: int = 3) -> float:
+    """Median seconds of ``steps`` forward+backward steps after one warm-up (one side: nothing to pair)."""
+    result = paired.compare([side("tiled", render, scene)], rounds=steps, warmup=1, sync=paired.device_sync(DEVICE))
+    return paired.Spread.of(result.wall["tiled"]).median
 
 
 def covered_area(scene) -> float:
@@ -66,21 +78,24 @@ def pieces(scene) -> int:
     return geometry.pieces_per_segment(scene.stroke_points) * scene.stroke_segments
 
 
-def timing_table(quick: bool) -> dict:
-    print("== forward+backward, 1 thread (ms) ==")
-    print(f"{'size':>5} {'strokes':>7} {'covered px':>10} {'tiled':>9} {'µs/px':>7} {'naive':>12} {'naive/tiled':>11}")
+def timing_table(quick: bool, rounds: int) -> dict:
+    threads = torch.get_num_threads()
     unit_cost: dict[int, float] = {}
     for size in SIZES:
         for n in sorted({n for s, n in NAIVE_MEASURED if s == size}):
             scene = strokes_only(n, size)
-            seconds = fwd_bwd(lambda s: rasterize_naive(s, low_memory=True), scene, repeats=1)
-            unit_cost[size] = seconds / (n * pieces(scene) * size * size)
-            print(f"   naive measured: {size}², {n} strokes ({pieces(scene)} pieces each): {seconds * 1e3:.0f} ms")
+            result = paired.compare([side("tiled", rasterize, scene), side("naive", lambda s: rasterize_naive(s, low_memory=True), scene)],
+                                    rounds=rounds, warmup=1, sync=paired.device_sync(DEVICE), reference="tiled",
+                                    title=f"tiled vs naive, {size}², {n} strokes ({pieces(scene)} pieces each)")
+            result.print()
+            unit_cost[size] = paired.Spread.of(result.wall["naive"]).median / (n * pieces(scene) * size * size)
+    print(f"\n== forward+backward, {threads} thread(s), {DEVICE} (ms; tiled: median of 3 steps after a warm-up) ==")
+    print(f"{'size':>5} {'strokes':>7} {'covered px':>10} {'tiled':>9} {'µs/px':>7} {'naive':>12} {'naive/tiled':>11}")
     rows = {}
     for size in SIZES:
         for n in COUNTS if not quick else COUNTS[:2]:
             scene = strokes_only(n, size)
-            tiled = fwd_bwd(rasterize, scene, repeats=2 if n < 1024 else 1)
+            tiled = fwd_bwd(rasterize, scene, steps=3 if n < 1024 else 1)
             naive = unit_cost[size] * n * pieces(scene) * size * size
             area = covered_area(scene)
             rows[f"{size}/{n}"] = {"tiled_ms": tiled * 1e3, "naive_ms_est": naive * 1e3, "covered_px": area}
@@ -106,7 +121,7 @@ _MEMORY_CHILD = """
 import os, threading, time, json, sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch
-torch.set_num_threads(1)
+torch.set_num_threads(int(sys.argv[4]))
 from apophenic.renderers.demo import strokes_only
 from apophenic.renderers.naive import rasterize_naive
 from apophenic.renderers.rasterize import rasterize
@@ -131,10 +146,23 @@ print(json.dumps({"peak_growth_mb": (peak[0] - before) / 2**20}))
 
 
 def memory() -> dict:
-    print("\n== peak memory (RSS growth over the process before rendering), forward+backward ==")
+    print("\n== peak memory, forward+backward ==")
     out = {}
+    if DEVICE.type == "cuda":
+        for which, n in (("tiled", 256), ("naive", 2)):
+            torch.cuda.synchronize(DEVICE)
+            torch.cuda.reset_peak_memory_stats(DEVICE)
+            before = torch.cuda.memory_allocated(DEVICE)
+            render = rasterize if which == "tiled" else (lambda s: rasterize_naive(s, low_memory=True))
+            step = side(which, render, strokes_only(n, 512))
+            step.run(step.prepare())
+            out[which] = (torch.cuda.max_memory_allocated(DEVICE) - before) / 2**20
+            print(f"  {which:>5}, 512², {n:>3} strokes: {out[which]:8.1f} MB (CUDA max_memory_allocated growth)")
+        return out
+    print("  (RSS growth over the process before rendering)")
     for which, n in (("tiled", 256), ("naive", 2)):
-        proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, which, str(n), "512"], capture_output=True, text=True, check=True)
+        proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, which, str(n), "512", str(torch.get_num_threads())],
+                              capture_output=True, text=True, check=True)
         mb = json.loads(proc.stdout.strip().splitlines()[-1])["peak_growth_mb"]
         out[which] = mb
         print(f"  {which:>5}, 512², {n:>3} strokes: {mb:8.1f} MB")
@@ -149,7 +177,7 @@ def agreement() -> dict:
     images = {}
     for soft in (False, True):
         scene = demo_scene(224, soft=soft)
-        ours = (rasterize(scene)[0].permute(1, 2, 0).numpy() * 255).astype(np.float64)
+        ours = (rasterize(scene.to(DEVICE))[0].cpu().permute(1, 2, 0).numpy() * 255).astype(np.float64)
         skia_img = render_skia(scene).astype(np.float64)
         cairo_img = render_cairo(scene).astype(np.float64)
         pairs = {"diff-skia": (ours, skia_img), "diff-cairo": (ours, cairo_img), "skia-cairo": (skia_img, cairo_img)}
@@ -183,17 +211,24 @@ def picture(images: dict[str, np.ndarray]) -> None:
     print(f"  picture: {path.relative_to(ROOT)}")
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
+def main(argv: list[str] | None = None) -> None:
+    global DEVICE
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="224² and 512² at 16 and 64 strokes only; no area sweep or memory")
+    paired.add_common_arguments(parser, rounds=3, warmup=1)
+    parser.set_defaults(threads=1)
+    args = parser.parse_args(argv)
+    DEVICE = paired.setup(args)
     started = time.perf_counter()
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, tile {8} px\n")
-    results = {"timing": timing_table(quick)}
-    if not quick:
+    print(f"tile {DEFAULT_TILE} px\n")
+    results = {"timing": timing_table(args.quick, args.rounds)}
+    if not args.quick:
         results["area"] = area_sweep()
         results["memory"] = memory()
     results["agreement"] = agreement()
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    paired.write_json(args.json, results)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -42,8 +42,10 @@ MODULES = (
     "apophenic.loop",
     "apophenic.minilm",
     "apophenic.record",
+    "apophenic.registry",
     "apophenic.runs",
     "apophenic.structured",
+    "apophenic.testing",
     "apophenic.validation",
     "apophenic.weights_file",
 )

@@ -25,7 +25,7 @@ from apophenic.errors import ConfigError
 
 if TYPE_CHECKING:
     from apophenic.optimizer import LossFn
-    from apophenic.build import RunParts as Pipeline
+    from apophenic.build import RunParts
 
 #: Candidate k > 0 builds its generator from seed ``(seed + k · SEED_STRIDE) mod 2**32``.
 SEED_STRIDE = 0x9E3779B1
@@ -45,7 +45,7 @@ def candidate_seed(seed: int, index: int) -> int:
     return (seed + index * SEED_STRIDE) % 2**32
 
 
-def check(config: BaseModel, pipeline: "Pipeline", source: Any) -> None:
+def check(config: BaseModel, pipeline: "RunParts", source: Any) -> None:
     """Raise :class:`ConfigError` when the candidates cannot run as configured."""
     chosen: CandidatesConfig = config.candidates
     if chosen.count == 1:
@@ -56,9 +56,9 @@ def check(config: BaseModel, pipeline: "Pipeline", source: Any) -> None:
         raise ConfigError(source, "candidates.count", f"optimizer {config.optimizer.type!r} runs its own schedule; candidates need one that steps one at a time")
 
 
-def choose(config: BaseModel, pipeline: "Pipeline", make_loss_fn: Callable[["Pipeline"], "LossFn"],
-           optimize: Callable[["Pipeline", "LossFn", int, int], None],
-           measure: Callable[["Pipeline", Any], dict[str, Any]]) -> tuple["Pipeline", "LossFn", dict[str, Any]]:
+def choose(config: BaseModel, pipeline: "RunParts", make_loss_fn: Callable[["RunParts"], "LossFn"],
+           optimize: Callable[["RunParts", "LossFn", int, int], None],
+           measure: Callable[["RunParts", Any], dict[str, Any]]) -> tuple["RunParts", "LossFn", dict[str, Any]]:
     """Run every candidate's first steps; return the best one's pipeline and loss, and what was tried.
 
     :param make_loss_fn: builds the loss of a pipeline (the run's own).
@@ -67,7 +67,7 @@ def choose(config: BaseModel, pipeline: "Pipeline", make_loss_fn: Callable[["Pip
     """
     chosen: CandidatesConfig = config.candidates
     tried = []
-    best: tuple[float, int, "Pipeline", "LossFn"] | None = None
+    best: tuple[float, int, "RunParts", "LossFn"] | None = None
     for index in range(chosen.count):
         candidate = pipeline
         if index:

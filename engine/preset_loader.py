@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from apophenic.config import validate
 from apophenic.confinement import check
 from apophenic.errors import ApophenicError, ConfigError, unknown_name
 from apophenic.registry import Registry, get_registry
@@ -208,6 +207,8 @@ def load_data(name_or_path: str, overrides: list[str] = (), registry: Registry |
 
 def load(name_or_path: str, overrides: list[str] = (), registry: Registry | None = None) -> tuple[BaseModel, Path]:
     """A validated run config from a preset name or path, with overrides applied."""
+    from apophenic.config import validate  # imports torch; listing and showing presets must not
+
     registry = registry or get_registry()
     data, path = load_data(name_or_path, overrides, registry)
     return validate(data, registry, path), path

@@ -130,15 +130,16 @@ class RunResult:
     images: "torch.Tensor"
 
 
-def versions() -> dict[str, str]:
-    """Versions that decide the output: apophenic, torch, Python, and each loaded plugin."""
+def versions(registry: Any = None) -> dict[str, str]:
+    """Versions that decide the output: apophenic, torch, Python, and each plugin of ``registry``
+    (default: the installed plugins)."""
     import torch
 
     from apophenic import __version__
     from apophenic.registry import get_registry
 
     found = {"apophenic": __version__, "torch": torch.__version__, "python": platform.python_version()}
-    for name, info in get_registry().plugins.items():
+    for name, info in (registry or get_registry()).plugins.items():
         if info.version:
             found[f"plugin:{name}"] = info.version
     return found

@@ -2,6 +2,11 @@
 
 Loading is lazy (first use), idempotent (cached) and controllable:
 
+- loading imports the plugins and collects their presets; the component hooks
+  (``register_generators`` ...) run the first time components are looked up, because
+  the config classes live in modules that import torch and ``apophenic --help``,
+  ``apophenic presets`` and ``apophenic plugins`` must answer without it;
+
 - ``APOPHENIC_LOAD_PLUGINS=a,b`` loads only those entry points (empty: none);
 - ``APOPHENIC_TRACE_PLUGINS=1`` prints every hook call and its result to stderr.
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -59,10 +65,79 @@ class Registry:
     """Everything the loaded plugins registered, by kind and name."""
 
     def __init__(self) -> None:
-        self.components: dict[str, dict[str, Registration]] = {k: {} for k in KINDS}
+        self._components: dict[str, dict[str, Registration]] = {k: {} for k in KINDS}
         self.presets: dict[str, tuple[Path, str]] = {}
-        self.plugins: dict[str, PluginInfo] = {}
+        self._plugins: dict[str, PluginInfo] = {}
         self.manager: pluggy.PluginManager | None = None
+        # Plugins whose component hooks have not run yet, in load order; see collect_components.
+        self._pending: list[str] = []
+        self._builtins: set[str] = set()
+        self._lock = threading.RLock()
+        self._collecting = False
+
+    # -- lazy component hooks --------------------------------------------------------
+    @property
+    def components(self) -> dict[str, dict[str, Registration]]:
+        """Registered config classes by kind and name (runs the component hooks on first use)."""
+        self.collect_components()
+        return self._components
+
+    @property
+    def plugins(self) -> dict[str, PluginInfo]:
+        """Every plugin with its final status, component hooks included (they may import torch)."""
+        self.collect_components()
+        return self._plugins
+
+    @property
+    def loaded_plugins(self) -> dict[str, PluginInfo]:
+        """The plugins as loading left them: a plugin that breaks in a component hook still looks fine
+        here until :meth:`collect_components` ran; nothing is imported to answer."""
+        return self._plugins
+
+    @property
+    def components_pending(self) -> bool:
+        """Whether some plugin's component hooks have not run yet."""
+        return bool(self._pending)
+
+    def third_party_components_pending(self) -> bool:
+        """Whether a plugin that does not ship with apophenic still has component hooks to run.
+
+        Such a plugin can clash with a built-in or raise in its hook, which only running the hooks
+        shows; the built-ins' hooks register the fixed set of classes the test suite checks.
+        """
+        component_hooks = {f"register_{kind}s" for kind in KINDS}
+        return any(name not in self._builtins and component_hooks & set(self._plugins[name].hooks)
+                   for name in self._pending if not self._plugins[name].broken)
+
+    def collect_components(self) -> None:
+        """Run the component hooks of every plugin that has not run them; idempotent and thread-safe.
+
+        A plugin that raises or clashes here is marked broken, loses its presets and is unregistered,
+        so its observer hooks no longer run.
+        """
+        if not self._pending:
+            return
+        with self._lock:
+            if self._collecting:  # a component hook looking components up sees those registered so far
+                return
+            self._collecting = True
+            try:
+                while self._pending:
+                    name = self._pending[0]
+                    info = self._plugins[name]
+                    if not info.broken and self.manager is not None:
+                        try:
+                            _collect_components(self, self.manager, name)
+                        except Exception as exc:
+                            info.error = f"{type(exc).__name__}: {exc}"
+                            _forget(self, name)
+                            plugin = self.manager.get_plugin(name)
+                            if plugin is not None:
+                                self.manager.unregister(plugin)
+                    # Dropped only once done, so another thread never sees a half-collected registry as complete.
+                    del self._pending[0]
+            finally:
+                self._collecting = False
 
     # -- lookups ---------------------------------------------------------------------
     def configs(self, kind: str) -> list[type]:
@@ -151,13 +226,16 @@ def load(extra: Iterable[tuple[str, object]] = ()) -> Registry:
         try:
             candidates.append((ep.name, _version(ep), ep.load()))
         except Exception as exc:  # a broken plugin must not take the others down
-            registry.plugins[ep.name] = PluginInfo(ep.name, _version(ep), error=f"import failed: {type(exc).__name__}: {exc}")
+            registry._plugins[ep.name] = PluginInfo(ep.name, _version(ep), error=f"import failed: {type(exc).__name__}: {exc}")
+            continue
+        if _distribution(ep) == "apophenic":
+            registry._builtins.add(ep.name)
     for name, plugin in extra:
         candidates.append((name, None, plugin))
 
     for name, version, plugin in candidates:
         info = PluginInfo(name, version)
-        registry.plugins[name] = info
+        registry._plugins[name] = info
         try:
             pm.register(plugin, name=name)
         except Exception as exc:
@@ -175,11 +253,12 @@ def load(extra: Iterable[tuple[str, object]] = ()) -> Registry:
     if os.environ.get("APOPHENIC_TRACE_PLUGINS"):
         _trace(pm)
 
-    for name, info in registry.plugins.items():
+    for name, info in registry._plugins.items():
         if info.broken:
             continue
+        registry._pending.append(name)
         try:
-            _collect(registry, pm, name)
+            _collect_presets(registry, pm, name)
         except Exception as exc:
             info.error = f"{type(exc).__name__}: {exc}"
             _forget(registry, name)
@@ -210,18 +289,30 @@ def _add_user_presets(registry: Registry) -> None:
                 registry.presets[path.stem] = (path, f"user: {folder}")
 
 
-def _collect(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:
-    others = [p for n, p in pm.list_name_plugin() if n != name]
+def _others(pm: pluggy.PluginManager, name: str) -> list[Any]:
+    return [p for n, p in pm.list_name_plugin() if n != name]
+
+
+def _collect_components(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:
+    others = _others(pm, name)
 
     def component(kind: str):
         def register(config: type) -> None:
             tag = config.type_name()
-            existing = registry.components[kind].get(tag)
+            existing = registry._components[kind].get(tag)
             if existing is not None and existing.plugin != name:
                 raise ApophenicError(f"registers {kind} {tag!r}, which plugin {existing.plugin!r} already registered")
-            registry.components[kind][tag] = Registration(config, name)
+            registry._components[kind][tag] = Registration(config, name)
 
         return register
+
+    for kind in KINDS:
+        caller = pm.subset_hook_caller(f"register_{kind}s", remove_plugins=others)
+        caller(register=component(kind))
+
+
+def _collect_presets(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:
+    others = _others(pm, name)
 
     def preset(path: Path) -> None:
         path = Path(path)
@@ -232,16 +323,13 @@ def _collect(registry: Registry, pm: pluggy.PluginManager, name: str) -> None:
                 raise ApophenicError(f"registers preset {f.stem!r}, which plugin {existing[1]!r} already registered")
             registry.presets[f.stem] = (f, name)
 
-    for kind in KINDS:
-        caller = pm.subset_hook_caller(f"register_{kind}s", remove_plugins=others)
-        caller(register=component(kind))
     pm.subset_hook_caller("register_presets", remove_plugins=others)(register=preset)
 
 
 def _forget(registry: Registry, plugin: str) -> None:
     for kind in KINDS:
-        for tag in [t for t, r in registry.components[kind].items() if r.plugin == plugin]:
-            del registry.components[kind][tag]
+        for tag in [t for t, r in registry._components[kind].items() if r.plugin == plugin]:
+            del registry._components[kind][tag]
     for preset in [p for p, (_, owner) in registry.presets.items() if owner == plugin]:
         del registry.presets[preset]
 

@@ -27,8 +27,7 @@ from apophenic.registry import Registry, get_registry
 from apophenic.resume import STATE_FILE, Interrupted, can_resume, load_state, save_state
 from apophenic.run_progress import RunProgress
 
-# Names older code imported from here.
-Pipeline = RunParts
+# Names older code imported from here (apophenic.run is private; apophenic.loop and apophenic.record are public).
 make_loss_fn = make_loss
 __all__ = ["Ensemble", "NonFiniteLoss", "RunParts", "RunResult", "RunState", "build", "class_scores", "execute",
            "measure", "optimize_steps", "run_name", "versions"]
@@ -71,7 +70,7 @@ def execute(
     check_out(out)
     parts = build(config, source)
     built = time.perf_counter()
-    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions()["apophenic"],
+    recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions(registry)["apophenic"],
               "source": str(source) if source else None}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
@@ -165,7 +164,7 @@ def execute(
                 scores=scores, **legible, **({"candidates": tried} if tried else {}),
                 perceivers=[{"name": n, "held_out": n in ensemble.held_out, "weight": ensemble.weights[n]} for n in ensemble.perceivers],
                 timings={"build": built - started, "optimize": optimized - built, "score": scored - optimized},
-                wall_seconds=earlier_wall + time.perf_counter() - started,
+                versions=versions(registry), wall_seconds=earlier_wall + time.perf_counter() - started,
             )
             data = folder.write(record).to_json()
         published = True

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
-    from apophenic.run import RunResult
+    from apophenic.record import RunResult
+    from apophenic.registry import Registry
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,11 +61,15 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return data
 
 
-def preset_data(name_or_path: str | Path, overrides: Iterable[str] = ()) -> tuple[dict[str, Any], Path]:
-    """A preset's data with ``extends`` resolved and the overrides applied, and its file."""
+def preset_data(name_or_path: str | Path, overrides: Iterable[str] = (), *,
+                registry: "Registry | None" = None) -> tuple[dict[str, Any], Path]:
+    """A preset's data with ``extends`` resolved and the overrides applied, and its file.
+
+    :param registry: where preset names are looked up (default: every installed plugin's).
+    """
     from apophenic.preset_loader import load_data
 
-    return load_data(str(name_or_path), list(overrides))
+    return load_data(str(name_or_path), list(overrides), registry)
 
 
 def with_options(data: dict[str, Any], *, seed: int | None = None, device: str | None = None,
@@ -107,18 +112,19 @@ def load_settings(model: type[M], name_or_path: str | Path | None, overrides: It
         raise config_error(exc, "--set" if from_set or path is None else path, model, data) from None
 
 
-def validate_run(data: dict[str, Any], source: str | Path | None) -> "BaseModel":
+def validate_run(data: dict[str, Any], source: str | Path | None, *, registry: "Registry | None" = None) -> "BaseModel":
     """The validated run config (the registered components' ``RunConfig``) of preset data."""
     from apophenic.config import validate
     from apophenic.registry import get_registry
 
-    return validate(data, get_registry(), source)
+    return validate(data, registry or get_registry(), source)
 
 
-def load_preset(name_or_path: str | Path, overrides: Iterable[str] = ()) -> tuple["BaseModel", Path]:
+def load_preset(name_or_path: str | Path, overrides: Iterable[str] = (), *,
+                registry: "Registry | None" = None) -> tuple["BaseModel", Path]:
     """A validated run config from a preset name or path, with overrides, and the preset's file."""
-    data, path = preset_data(name_or_path, overrides)
-    return validate_run(data, path), path
+    data, path = preset_data(name_or_path, overrides, registry=registry)
+    return validate_run(data, path, registry=registry), path
 
 
 def is_pipeline(data: dict[str, Any]) -> bool:
@@ -127,25 +133,29 @@ def is_pipeline(data: dict[str, Any]) -> bool:
 
 
 def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT, *, name: str | None = None,
-             progress: bool = False) -> "RunResult":
+             progress: bool = False, registry: "Registry | None" = None) -> "RunResult":
     """Validate and run preset data (one run or a pipeline of stages); write ``out/<name>-<hash>/``.
 
     :param source: the preset's file: relative paths in ``data`` resolve against its folder.
     :param name: the preset's name, the prefix of the run folder's name.
+    :param registry: the components to build from (default: every installed plugin's; a plugin's
+        tests pass :func:`apophenic.testing.plugin_registry`'s).
     """
     from apophenic import stages
     from apophenic.image_file import read_image
-    from apophenic.run import RunResult, execute
+    from apophenic.record import RunResult
+    from apophenic.run import execute
 
     out = Path(out)
     if is_pipeline(data):
-        record = stages.execute(data, source, out, progress=progress, preset=name)
+        record = stages.execute(data, source, out, registry=registry, progress=progress, preset=name)
         folder = Path(record["folder"])
         return RunResult(folder, record, read_image(folder / "final.png"))
-    return execute(validate_run(data, source), out, source=source, progress=progress, preset=name)
+    config = validate_run(data, source, registry=registry)
+    return execute(config, out, source=source, registry=registry, progress=progress, preset=name)
 
 
-def resume_run(folder: Path | str, *, progress: bool = False) -> "RunResult":
+def resume_run(folder: Path | str, *, progress: bool = False, registry: "Registry | None" = None) -> "RunResult":
     """Continue an interrupted run folder (``status = "interrupted"``) to the pixels an uninterrupted run gives.
 
     Bad input — a folder that is not an interrupted run, or one another version wrote — is one
@@ -155,14 +165,15 @@ def resume_run(folder: Path | str, *, progress: bool = False) -> "RunResult":
     from apophenic.run import execute
 
     interrupted = read_interrupted(Path(folder))
-    config = validate_run(interrupted.record["config"], interrupted.source or interrupted.folder / "run.json")
-    return execute(config, interrupted.folder.parent, source=interrupted.source, progress=progress,
+    config = validate_run(interrupted.record["config"], interrupted.source or interrupted.folder / "run.json",
+                          registry=registry)
+    return execute(config, interrupted.folder.parent, source=interrupted.source, registry=registry, progress=progress,
                    preset=interrupted.record.get("preset"), resume=interrupted)
 
 
 def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] = (), seed: int | None = None,
                device: str | None = None, steps: int | None = None, out: Path | str = DEFAULT_OUT,
-               progress: bool = False, source: Path | None = None) -> "RunResult":
+               progress: bool = False, source: Path | None = None, registry: "Registry | None" = None) -> "RunResult":
     """Run a preset — a name, a ``.toml`` path, or its data — and return the finished run.
 
     :param overrides: ``key.path=value`` assignments, as ``--set`` takes them.
@@ -171,7 +182,7 @@ def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] 
     if isinstance(preset, dict):
         data, name = apply_overrides(preset, overrides), None
     else:
-        data, source = preset_data(preset, overrides)
+        data, source = preset_data(preset, overrides, registry=registry)
         name = source.stem
     data = with_options(data, seed=seed, device=device, steps=steps)
-    return run_data(data, source, Path(out), name=name, progress=progress)
+    return run_data(data, source, Path(out), name=name, progress=progress, registry=registry)

@@ -305,31 +305,21 @@ import torch
 
 import __MODULE__
 from apophenic import BuildContext
-from apophenic.registry import load
+from apophenic.testing import plugin_registry
 
 
 @pytest.fixture
-def registry(monkeypatch):
-    """The built-in core plugin plus this one, loaded as apophenic loads any plugin."""
-    from apophenic import registry as registry_module
-
-    monkeypatch.setenv("APOPHENIC_LOAD_PLUGINS", "core")  # ignore an installed copy and other plugins
-    monkeypatch.setattr(registry_module, "_registry", None)
-    registry = load(extra=[("__NAME__", __MODULE__)])
-    assert not registry.plugins["__NAME__"].broken, registry.plugins["__NAME__"].error
-    return registry
+def registry():
+    """The built-in core plugin plus this one, loaded as apophenic loads any plugin (an installed copy stays out)."""
+    return plugin_registry("__NAME__", __MODULE__)
 
 
 def test_preset_runs(registry, tmp_path):
-    from apophenic.config import validate
-    from apophenic.preset_loader import apply_override, read_toml
-    from apophenic.run import execute
+    from apophenic.runs import apply_overrides, read_preset, run_data
 
     preset = registry.preset_path("__NAME__")
-    data = read_toml(preset)
-    for override in ("size=48", "optimizer.steps=2", "augmentations=1"):
-        data = apply_override(data, override)
-    result = execute(validate(data, registry, preset), tmp_path, source=preset, registry=registry, progress=False)
+    data = apply_overrides(read_preset(preset), ["size=48", "optimizer.steps=2", "augmentations=1"])
+    result = run_data(data, preset, tmp_path, registry=registry)
     assert (result.folder / "final.png").is_file()
     assert result.images.shape == (1, 3, 48, 48)
 '''

@@ -43,7 +43,7 @@ from apophenic.errors import ApophenicError, ConfigError
 from apophenic.image_file import read_image
 from apophenic.interrupt import RunInterrupted, keeping_work, stop_requested
 from apophenic.live import LiveFolder, remove_if_empty
-from apophenic.record import RunRecord, folder_name, run_folder
+from apophenic.record import RunRecord, folder_name, run_folder, versions
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
 from apophenic.runs import with_options
@@ -259,10 +259,10 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                 record = folder.write(RunRecord(
                     kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed, stages=chain,
                     status="failed" if failure else "interrupted", **({"failed": failure} if failure else {}),
-                    source=str(Path(source).resolve()), wall_seconds=time.perf_counter() - started,
+                    source=str(Path(source).resolve()), versions=versions(registry), wall_seconds=time.perf_counter() - started,
                 ))
             else:
-                record = _finish(folder, chain, branches, data, source, header, preset, started)
+                record = _finish(folder, chain, branches, data, source, header, preset, started, registry)
         published = True
     finally:
         if live is not None:
@@ -280,7 +280,7 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
 
 
 def _finish(folder, chain: list[dict[str, Any]], branches: list[tuple[str, Path | None]], data: dict[str, Any],
-            source: Path, header: PipelineHeader, preset: str | None, started: float) -> RunRecord:
+            source: Path, header: PipelineHeader, preset: str | None, started: float, registry: Registry) -> RunRecord:
     """The finished pipeline's final.png (each branch's last picture), final.svg and run.json."""
     import torch
 
@@ -299,5 +299,5 @@ def _finish(folder, chain: list[dict[str, Any]], branches: list[tuple[str, Path 
         kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed, status="finished",
         stages=chain, finals=[str(p.relative_to(tmp)) for p in finals], source=str(Path(source).resolve()),
         scores=chain[-1]["scores"] if one else [], clipped=chain[-1]["clipped"] if one else None,
-        robust=chain[-1]["robust"] if one else [], wall_seconds=time.perf_counter() - started,
+        robust=chain[-1]["robust"] if one else [], versions=versions(registry), wall_seconds=time.perf_counter() - started,
     ))

@@ -18,6 +18,7 @@ import torch
 
 from apophenic.errors import ApophenicError
 from apophenic.renderers import geometry as g
+from apophenic.renderers.composite import composite_over
 from apophenic.renderers.distance import piece_distance
 from apophenic.renderers.scene import StrokeScene
 
@@ -91,6 +92,23 @@ class _Grid:
         start = torch.cumsum(count, 0) - count
         local = torch.arange(elem.numel(), device=count.device) - start[elem]
         return elem, tx0[elem] + local % wide[elem], ty0[elem] + local // wide[elem]
+
+    @torch.no_grad()
+    def near(self, elem, tx, ty, start, vector, reach):
+        """Keep the (piece, tile) pairs whose tile lies within ``reach`` of the piece itself.
+
+        The bounding box of a slanted piece grown by its reach holds tiles that no point of
+        the piece comes near; dropping them here saves their T×T distances. A tile is kept
+        when its centre is within reach plus half the tile's diagonal of the segment.
+        """
+        half = self.T / 2
+        cx = (tx * self.T).to(start.dtype) + half - start[elem, 0]
+        cy = (ty * self.T).to(start.dtype) + half - start[elem, 1]
+        vx, vy = vector[elem, 0], vector[elem, 1]
+        t = ((cx * vx + cy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
+        dist = torch.hypot(cx - t * vx, cy - t * vy)
+        keep = torch.nonzero(dist <= reach[elem] + half * math.sqrt(2.0) + 1e-3, as_tuple=True)[0]
+        return elem[keep], tx[keep], ty[keep]
 
     def tile_index(self, batch: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
         return batch * self.per_image + ty * self.ntx + tx
@@ -189,6 +207,7 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
         x0, x1 = bx.amin(-1) - reach, bx.amax(-1) + reach
         y0, y1 = by.amin(-1) - reach, by.amax(-1) + reach
     elem, tx, ty = grid.pairs(x0.reshape(-1), y0.reshape(-1), x1.reshape(-1), y1.reshape(-1))
+    elem, tx, ty = grid.near(elem, tx, ty, a.detach().reshape(-1, 2), e.detach().reshape(-1, 2), reach.expand(-1, -1, N).reshape(-1))
     if elem.numel() == 0:
         return None
     stroke = elem // N  # flat b*S + s
@@ -222,21 +241,9 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
         tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order]
+        alpha = torch.cat([x.alpha for x in layers])[order].clamp(max=g.ALPHA_MAX)
         rgb = torch.cat([x.rgb for x in layers])[order]
-        # Light that leaves group k passes through every later group of its tile:
-        # transmittance = exp(sum of log(1 - alpha) over the later groups).
-        log_t = torch.log1p(-alpha.clamp(max=g.ALPHA_MAX).double())
-        csum = torch.cumsum(log_t, 0)
-        tiles, counts = torch.unique_consecutive(tile, return_counts=True)
-        ends = torch.cumsum(counts, 0) - 1
-        starts = ends - counts + 1
-        slot = torch.repeat_interleave(torch.arange(tiles.numel(), device=tile.device), counts)
-        after = torch.exp(csum[ends][slot] - csum).float()
-        total = torch.exp(csum[ends] - csum[starts] + log_t[starts]).float()
-        trans = torch.ones(n_tiles, T, T, device=grid.device).index_copy(0, tiles, total)
-        ink = torch.zeros(n_tiles, 3, T, T, device=grid.device).index_add(0, tile, rgb[:, :, None, None] * (alpha * after)[:, None])
-        out = bg * trans[:, None] + ink
+        out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
         out = bg.expand(n_tiles, 3, T, T)
     image = out.reshape(B, grid.nty, grid.ntx, 3, T, T).permute(0, 3, 1, 4, 2, 5).reshape(B, 3, grid.nty * T, grid.ntx * T)

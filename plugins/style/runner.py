@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     with torch.no_grad():
         start = measure(pipeline, gen.render())
     bar = _bar(progress, label, pipeline.steps)
-    with bar:
+    with bar or contextlib.nullcontext():
         task = bar.add_task(label, total=pipeline.steps) if bar else None
         try:
             optimize_steps(pipeline, make_loss(pipeline), lambda step, loss: bar.update(task, advance=1) if bar else None)
@@ -106,8 +107,9 @@ def _check_inputs(data: dict[str, Any], source: Path | None) -> None:
 
 
 def _bar(enabled: bool, label: str, steps: int):
+    """A rich progress bar, or ``None`` when progress is off."""
     if not enabled:
-        return _NoBar()
+        return None
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -120,15 +122,3 @@ def _bar(enabled: bool, label: str, steps: int):
 
 
 
-
-class _NoBar:
-    """Stands in for the progress bar when progress is off: falsy, a no-op context manager."""
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

@@ -104,7 +104,7 @@ def test_the_debugging_page_shows_the_real_trace_format(monkeypatch, capsys):
 
     monkeypatch.setenv("APOPHENIC_LOAD_PLUGINS", "")
     monkeypatch.setenv("APOPHENIC_TRACE_PLUGINS", "1")
-    load(extra=[("mosaic", doc_example("register_generators"))])
+    load(extra=[("mosaic", doc_example("register_generators"))]).collect_components()  # component hooks run lazily
     err = capsys.readouterr().err
     page = (DOCS / "debugging.md").read_text()
     for shown in ("[apophenic] call register_generators({'register': '<function ",

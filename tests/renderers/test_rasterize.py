@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from apophenic.renderers.composite import composite_over
 from apophenic.renderers.demo import demo_scene
 from apophenic.renderers.naive import rasterize_naive
 from apophenic.renderers.rasterize import rasterize
@@ -108,3 +109,65 @@ def test_optimizing_one_stroke_moves_it_onto_the_target():
 def test_tiled_matches_naive_at_224():
     scene = demo_scene(224, soft=True)
     assert (rasterize(scene) - rasterize_naive(scene)).abs().max() < 1e-5
+
+
+def test_compositing_gradients_match_finite_differences():
+    g = torch.Generator().manual_seed(3)
+    tile = torch.tensor([0, 0, 0, 2, 2, 3])  # tiles with three, two, one and no layers
+    base = torch.rand(4, 3, 2, 2, generator=g, dtype=torch.float64).requires_grad_()
+    alpha = (0.9 * torch.rand(6, 2, 2, generator=g, dtype=torch.float64)).requires_grad_()
+    rgb = torch.rand(6, 3, generator=g, dtype=torch.float64).requires_grad_()
+    assert torch.autograd.gradcheck(lambda b, a, c: composite_over(b, a, c, tile), (base, alpha, rgb))
+
+
+def test_compositing_is_over_applied_bottom_to_top():
+    base = torch.full((1, 3, 1, 1), 0.5)
+    alpha = torch.tensor([0.5, 0.25]).reshape(2, 1, 1)
+    rgb = torch.tensor([[1.0, 0, 0], [0, 0, 1.0]])
+    out = composite_over(base, alpha, rgb, torch.tensor([0, 0]))[0, :, 0, 0]
+    first = 0.5 * torch.tensor([0.5, 0.5, 0.5]) + 0.5 * rgb[0]
+    assert torch.allclose(out, 0.75 * first + 0.25 * rgb[1])
+
+
+def test_colour_gradients_of_the_whole_raster_match_finite_differences():
+    scene = demo_scene(24, strokes=4, blobs=2, rects=1, seed=5)
+    target = torch.rand(1, 3, 24, 24, generator=torch.Generator().manual_seed(1))
+
+    def loss(stroke_rgba, blob_rgba, background):
+        image = rasterize(replace(scene, stroke_rgba=stroke_rgba, blob_rgba=blob_rgba, background=background))
+        return ((image - target) ** 2).sum()
+
+    params = [scene.stroke_rgba.clone().requires_grad_(), scene.blob_rgba.clone().requires_grad_(), scene.background.clone().requires_grad_()]
+    loss(*params).backward()
+    eps = 1e-2
+    for p in params:
+        for i in range(p.numel()):
+            with torch.no_grad():
+                flat = p.view(-1)
+                keep = float(flat[i])
+                flat[i] = keep + eps
+                up = float(loss(*params))
+                flat[i] = keep - eps
+                down = float(loss(*params))
+                flat[i] = keep
+            assert abs((up - down) / (2 * eps) - float(p.grad.view(-1)[i])) < 2e-2 * (1 + abs(float(p.grad.view(-1)[i])))
+
+
+@pytest.mark.slow
+def test_compiled_distance_loop_draws_the_same_picture_and_gradients():
+    from apophenic.renderers.distance import set_compile
+
+    eager, compiled = _with_grad(_batch_of_two()), _with_grad(_batch_of_two())
+    target = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    a = rasterize(eager)
+    ((a - target) ** 2).sum().backward()
+    set_compile(True)
+    try:
+        b = rasterize(compiled)
+        ((b - target) ** 2).sum().backward()
+    finally:
+        set_compile(False)
+    assert (a - b).abs().max() < 1e-5
+    for name in FLOATS:
+        want = getattr(eager, name).grad
+        assert torch.allclose(getattr(compiled, name).grad, want, rtol=1e-3, atol=1e-3 * float(want.abs().max())), name

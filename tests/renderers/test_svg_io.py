@@ -12,6 +12,7 @@ import torch
 
 from apophenic.errors import ApophenicError
 from apophenic.renderers.demo import demo_scene
+from apophenic.renderers import raster
 from apophenic.renderers.raster import render_cairo, render_skia
 from apophenic.renderers.rasterize import rasterize
 from apophenic.renderers.svg import parse_path, parse_svg, read_svg, to_svg, write_svg
@@ -135,3 +136,26 @@ def test_interleaved_kinds_keep_their_order_within_a_kind():
       <path d="M0 5 L10 15" stroke="#0000ff" fill="none"/></svg>""")
     assert scene.stroke_rgba[0, :, :3].tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     assert math.isclose(float(scene.rect_boxes[0, 0, 2]), 3.0)
+
+
+def test_our_own_svg_goes_to_skia_as_it_is_and_draws_what_the_safe_reparse_draws():
+    scene = demo_scene(96, soft=True)
+    text = to_svg(scene)
+    assert raster._own_svg(text.encode()) == (96.0, 96.0)  # no Python re-parse on the way to skia
+    reparsed = to_svg(parse_svg(text))
+    assert np.array_equal(render_skia(text), render_skia(reparsed))
+    assert np.array_equal(render_skia(text), render_skia(scene))
+
+
+@pytest.mark.parametrize("change", [
+    ('<g id="strokes"', '<image href="file:///etc/passwd" width="9" height="9"/><g id="strokes"'),
+    ('<g id="strokes"', '<text x="3" y="9">hi</text><g id="strokes"'),
+    ('fill="none"', 'fill="url(http://198.51.100.1/paint.svg#p)"'),
+    ('fill="none"', 'fill="none" xlink:href="http://198.51.100.1/x" xmlns:xlink="http://www.w3.org/1999/xlink"'),
+    ('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY e "x">]>'),
+    ('viewBox="0 0 96 96"', 'viewBox="10 10 96 96"'),
+])
+def test_svg_with_anything_we_do_not_write_takes_the_safe_reparse(change: tuple[str, str]):
+    text = to_svg(demo_scene(96))
+    assert change[0] in text
+    assert raster._own_svg(text.replace(change[0], change[1], 1).encode()) is None

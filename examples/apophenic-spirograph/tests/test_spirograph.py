@@ -12,22 +12,18 @@ import torch
 
 import apophenic_spirograph
 from apophenic import BuildContext
-from apophenic.registry import load
+from apophenic.testing import plugin_registry
 
 
 @pytest.fixture
-def registry(monkeypatch):
+def registry():
     """The built-in core plugin plus this one, loaded the way apophenic loads any plugin.
 
-    ``load(extra=...)`` registers the module under a name without installing it;
-    ``APOPHENIC_LOAD_PLUGINS=core`` keeps an installed copy (and every other
-    plugin) out, so the test sees exactly core + this module.
+    The module is registered under a name without installing it; an installed copy
+    (and every other plugin) stays out, so the test sees exactly core + this module.
+    A plugin that fails to load fails here, with the reason.
     """
-    monkeypatch.setenv("APOPHENIC_LOAD_PLUGINS", "core")
-    registry = load(extra=[("spirograph", apophenic_spirograph)])
-    info = registry.plugins["spirograph"]
-    assert not info.broken, info.error
-    return registry
+    return plugin_registry("spirograph", apophenic_spirograph)
 # --8<-- [end:fixture]
 
 
@@ -69,26 +65,33 @@ def test_exports_one_polyline_per_curve(registry, tmp_path):
 
 
 def test_bad_field_is_a_config_error(registry):
-    from apophenic.config import validate
-    from apophenic.errors import ApophenicError
+    from apophenic import ApophenicError
+    from apophenic.runs import validate_run
 
     with pytest.raises(ApophenicError, match="curves"):
-        validate({"generator": {"type": "spirograph", "curves": 0}, "objectives": []}, registry, None)
+        validate_run({"generator": {"type": "spirograph", "curves": 0}, "objectives": []}, None, registry=registry)
 
 
 # --8<-- [start:pipeline]
 def test_preset_runs_with_builtin_perceivers(registry, tmp_path):
-    from apophenic.config import validate
-    from apophenic.preset_loader import apply_override, read_toml
-    from apophenic.run import execute
+    from apophenic.runs import apply_overrides, read_preset, run_data
 
     preset = registry.preset_path("spirograph")
-    data = read_toml(preset)
-    for override in ("size=48", "optimizer.steps=2", "augmentations=1", "generator.points=256"):
-        data = apply_override(data, override)
+    data = apply_overrides(read_preset(preset), ["size=48", "optimizer.steps=2", "augmentations=1", "generator.points=256"])
     data["perceivers"] = data["perceivers"][:1]  # EfficientNet-Lite0 alone: a small, fast ensemble
-    config = validate(data, registry, preset)
-    result = execute(config, tmp_path, source=preset, registry=registry, progress=False)
+    result = run_data(data, preset, tmp_path, registry=registry)
     assert {"final.png", "final.svg", "run.json"} <= {p.name for p in result.folder.iterdir()}
     assert result.images.shape == (1, 3, 48, 48)
 # --8<-- [end:pipeline]
+
+
+# --8<-- [start:run_preset]
+def test_run_the_preset_from_code(registry, tmp_path):
+    from apophenic import run_preset
+
+    result = run_preset("spirograph", overrides=["size=48", "augmentations=1", "generator.points=256"],
+                        seed=3, steps=2, out=tmp_path, registry=registry)
+    assert result.folder.parent == tmp_path                 # tmp_path/spirograph-<hash>/
+    assert result.record["format"] == 1 and result.record["seed"] == 3   # run.json's content
+    assert result.images.shape == (1, 3, 48, 48)            # the final picture, B×3×H×W in [0, 1]
+# --8<-- [end:run_preset]
