@@ -15,8 +15,12 @@ from typing import Any
 from apophenic.errors import ApophenicError
 
 
-def load_weights(path: Path, what: str = "checkpoint") -> Any:
-    """``torch.load(path, weights_only=True)`` on the CPU; any refusal is a one-line error naming ``path``."""
+def load_weights(path: Path, what: str = "checkpoint", mmap: bool = False) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU; any refusal is a one-line error naming ``path``.
+
+    :param mmap: map the file rather than read it (tensors are read when touched); files in
+        torch's old non-zip format cannot be mapped and are read whole.
+    """
     import torch
 
     path = Path(path)
@@ -25,6 +29,12 @@ def load_weights(path: Path, what: str = "checkpoint") -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "pickle protocol 4" notes on foreign files
+            if mmap:
+                try:
+                    return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+                except RuntimeError as exc:
+                    if "zip" not in str(exc).lower():
+                        raise
             return torch.load(path, map_location="cpu", weights_only=True)
     except MemoryError:
         raise ApophenicError(f"{path}: the {what} claims more memory than this machine has") from None

@@ -141,6 +141,42 @@ class EfficientNetLite(nn.Module):
         self.load_state_dict(renamed, strict=True)
 
 
+class FoldedBatchNorm(nn.Identity):
+    """Where a batch norm was before :func:`fold_batch_norms` moved it into the convolution before it."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+
+def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> FoldedBatchNorm:
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    shift = bn.bias - bn.running_mean * scale
+    bias = shift if conv.bias is None else conv.bias * scale + shift
+    conv.weight = nn.Parameter((conv.weight * scale.view(-1, 1, 1, 1)).detach(), requires_grad=False)
+    conv.bias = nn.Parameter(bias.detach(), requires_grad=False)
+    return FoldedBatchNorm(bn.num_features)
+
+
+@torch.no_grad()
+def fold_batch_norms(net: EfficientNetLite) -> EfficientNetLite:
+    """Fold every (frozen, eval-mode) batch norm into the convolution before it, in place.
+
+    ``bn(conv(x))`` is an affine map per channel of ``conv(x)``, so it becomes the conv's
+    weights and bias: the same numbers within float rounding, and two fewer passes over every
+    activation map forward and backward (the bulk of a mobile network's memory traffic).
+    """
+    pairs = [(net.stem, "_conv_stem", "_bn0"), (net.head, "_conv_head", "_bn1")]
+    for block in net.blocks:
+        if hasattr(block, "_expand_conv"):
+            pairs.append((block, "_expand_conv", "_bn0"))
+        pairs += [(block, "_depthwise_conv", "_bn1"), (block, "_project_conv", "_bn2")]
+    for owner, conv, bn in pairs:
+        if isinstance(getattr(owner, bn), nn.BatchNorm2d):
+            setattr(owner, bn, _fold(getattr(owner, conv), getattr(owner, bn)))
+    return net
+
+
 @dataclass(frozen=True)
 class Variant:
     width: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 import torch
@@ -10,14 +11,17 @@ from torch import nn
 
 from apophenic.imagenet import class_names
 from apophenic.perceiver import Perceiver, PerceiverConfig, resize_side
-from apophenic.plugins.core.efficientnet import VARIANTS, load_network
+from apophenic.plugins.core.efficientnet import VARIANTS, fold_batch_norms, load_network
 
 
 class EfficientNetPerceiver(Perceiver):
     """EfficientNet-Lite: layers ``stem``, ``blocks.0``..``blocks.N``, ``head``, ``pool``, ``logits``."""
 
     def __init__(self, variant: str, resize_to: int | None) -> None:
-        super().__init__(load_network(variant), input_size=VARIANTS[variant].input_size, resize_to=resize_to)
+        # Batch norms folded into their convolutions: same features, less work per forward and backward.
+        super().__init__(fold_batch_norms(load_network(variant)), input_size=VARIANTS[variant].input_size, resize_to=resize_to)
+        # Channels-last: the depthwise convolutions run ~1.4x faster on the CPU (benchmarks/bench_levers.py).
+        self.network.to(memory_format=torch.channels_last)
         self.name = f"efficientnet-{variant}"
         self.labels = class_names()
         # Aliases sit at stage ends (where the channel count changes), chosen by DeepDream's look:
@@ -30,7 +34,11 @@ class EfficientNetPerceiver(Perceiver):
                         "embedding": "pool"}
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
-        return (images * 255.0 - 127.0) / 128.0
+        return ((images * 255.0 - 127.0) / 128.0).contiguous(memory_format=torch.channels_last)
+
+    def perceive(self, images: torch.Tensor, layers: Collection[str]) -> dict[str, torch.Tensor]:
+        # Features in the ordinary layout, so objectives may view and reshape them as always.
+        return {k: v.contiguous() for k, v in super().perceive(images, layers).items()}
 
     def layer_modules(self) -> dict[str, nn.Module]:
         layers: dict[str, nn.Module] = {"stem": self.network.stem}

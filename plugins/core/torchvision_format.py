@@ -40,9 +40,12 @@ def find_checkpoint(stem: str, weights: str | Path | None, what: str) -> Path:
     return found[0]
 
 
-def load_state_dict(path: Path, what: str) -> dict[str, torch.Tensor]:
-    """A plain state dict from ``path`` (``weights_only=True``), or a one-line error."""
-    state = load_weights(path, f"{what} weights file")
+def load_state_dict(path: Path, what: str, mmap: bool = False) -> dict[str, torch.Tensor]:
+    """A plain state dict from ``path`` (``weights_only=True``), or a one-line error.
+
+    :param mmap: map the file instead of reading it, so tensors never touched cost no memory.
+    """
+    state = load_weights(path, f"{what} weights file", mmap=mmap)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):

@@ -31,7 +31,7 @@ class Jitter(Transform):
         d = self.pixels
         shifts = torch.randint(-d, d + 1, (n, 2), generator=rng)
         out = [torch.roll(images[i : i + 1], shifts=(int(shifts[i, 0]), int(shifts[i, 1])), dims=(2, 3)) for i in range(n)]
-        return torch.cat(out)
+        return out[0] if n == 1 else torch.cat(out)  # one image: no second full-size copy
 
 
 class JitterConfig(TransformConfig):

@@ -7,6 +7,7 @@ perceiver and the ``style`` plugin (Gatys et al. use ``relu1_1`` ... ``relu5_1``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +16,7 @@ from pydantic import Field
 from torch import nn
 
 from apophenic.errors import ApophenicError
-from apophenic.perceiver import Perceiver, PerceiverConfig, resize_side
+from apophenic.perceiver import LOGITS, Perceiver, PerceiverConfig, resize_side
 from apophenic.plugins.core.torchvision_format import fill_model, find_checkpoint, imagenet_normalize, load_state_dict
 
 # torchvision's configuration "E": channels per conv, "M" for a 2×2 max-pool.
@@ -103,27 +104,54 @@ def load_vgg19(weights: str | Path | None = None, classifier: bool = True, pool:
     Raises :class:`ApophenicError` (one line saying where to put the file) when it is absent or does not fit.
     """
     path = find_checkpoint("vgg19", weights, "VGG-19")
-    state = load_state_dict(path, "VGG-19")
+    return _vgg19_from(path, classifier, pool)
+
+
+def _vgg19_from(path: Path, classifier: bool, pool: Literal["max", "avg"]) -> VGG19:
+    # Memory-mapped, so a features-only load never reads the ~494 MB of fully connected weights.
+    state = load_state_dict(path, "VGG-19", mmap=True)
     if not classifier:
         state = {k: v for k, v in state.items() if k.startswith("features.")}
+    # Copies in ordinary memory: the model must not keep the file mapped (or change under a rewrite of it).
+    state = {k: v.clone() for k, v in state.items()}
     return fill_model(lambda: VGG19(classifier=classifier, pool=pool), state, path, "VGG-19", "vgg19")
 
 
-class VGG19Perceiver(Perceiver):
-    """VGG-19: layers ``conv1_1`` ... ``relu5_4``, ``pool1`` ... ``pool5``, ``fc6``, ``fc7``, ``logits``."""
+_HEAD = ("fc6", "fc7", LOGITS)
+"""Features that need the fully connected head."""
 
-    def __init__(self, network: VGG19, resize_to: int | None) -> None:
+
+class VGG19Perceiver(Perceiver):
+    """VGG-19: layers ``conv1_1`` ... ``relu5_4``, ``pool1`` ... ``pool5``, ``fc6``, ``fc7``, ``logits``.
+
+    :param head_from: the weights file to read the fully connected head from the first time
+        ``fc6``, ``fc7`` or ``logits`` is asked for, when ``network`` was built without it. Style
+        transfer never asks, so it never holds the head's ~494 MB.
+    """
+
+    def __init__(self, network: VGG19, resize_to: int | None, head_from: Path | None = None) -> None:
         super().__init__(network, input_size=224, resize_to=resize_to)
         self.name = "vgg19"
-        if network.has_classifier:
+        self.head_from = None if network.has_classifier else head_from
+        if self.has_head:
             from apophenic.imagenet import class_names
 
             self.labels = class_names()
         self.aliases = {"shallow": "relu2_1", "mid": "relu3_1", "deep": "relu5_1", "content": "relu4_2",
                         **{f"features.{i}": name for i, name in enumerate(LAYER_NAMES)}}
+        self._convs = {i: name for i, name in enumerate(LAYER_NAMES) if name.startswith("conv")}
+
+    @property
+    def has_head(self) -> bool:
+        """Whether this perceiver gives ``fc6``, ``fc7`` and ``logits`` (loaded or loadable)."""
+        return self.network.has_classifier or self.head_from is not None
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         return imagenet_normalize(images)
+
+    def layer_names(self) -> list[str]:
+        names = list(LAYER_NAMES)
+        return [*names, *_HEAD] if self.has_head else names
 
     def layer_modules(self) -> dict[str, nn.Module]:
         layers = dict(self.network.named_layers())
@@ -131,6 +159,27 @@ class VGG19Perceiver(Perceiver):
             layers["fc6"] = self.network.classifier[1]
             layers["fc7"] = self.network.classifier[4]
         return layers
+
+    def perceive(self, images: torch.Tensor, layers: Collection[str]) -> dict[str, torch.Tensor]:
+        exact = {self.resolve_layer(name) for name in layers}
+        if exact & set(_HEAD) and not self.network.has_classifier:
+            self._load_head()
+        # ReLUs work in place (half the large buffers per forward) except right after a tapped
+        # conv, whose pre-ReLU output the caller must get unchanged.
+        for i, name in self._convs.items():
+            self.network.features[i + 1].inplace = name not in exact
+        try:
+            return super().perceive(images, layers)
+        finally:
+            for i in self._convs:
+                self.network.features[i + 1].inplace = False
+
+    def _load_head(self) -> None:
+        device = next(self.network.parameters()).device
+        full = _vgg19_from(self.head_from, classifier=True, pool="max")
+        self.network.avgpool = full.avgpool
+        self.network.classifier = full.classifier.to(device).eval().requires_grad_(False)
+        self.network.has_classifier = True
 
 
 class VGG19Config(PerceiverConfig):
@@ -148,6 +197,8 @@ class VGG19Config(PerceiverConfig):
     def build(self, ctx) -> Perceiver:
         weights = ctx.resolve(self.weights) if self.weights else None
         size = resize_side(self.resize, 224)
-        p = VGG19Perceiver(load_vgg19(weights, classifier=True, pool=self.pool), size).to(ctx.device)
+        path = find_checkpoint("vgg19", weights, "VGG-19")
+        # Features only: the head is read from the same file if an objective or a score asks for logits.
+        p = VGG19Perceiver(_vgg19_from(path, classifier=False, pool=self.pool), size, head_from=path).to(ctx.device)
         p.name = self.label
         return p

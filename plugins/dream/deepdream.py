@@ -10,6 +10,7 @@ photo size fits in memory.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
@@ -91,18 +92,25 @@ class DeepDream(Optimizer):
             octave_base = _resize(base, size)
             detail = torch.zeros_like(octave_base) if detail is None else _resize(detail, size)
             image = (octave_base + detail).clamp(0, 1)
+            full = tuple(size) == (h, w)
             for _ in range(n_steps):
                 step += 1
                 views_of = image.detach().requires_grad_(True)
                 batch = views_of.repeat(pipeline.augmentations, 1, 1, 1) if pipeline.augmentations > 1 else views_of
                 views = transform(batch, pipeline.rng)
                 grad_views, total = tiled_gradient(views.detach(), score, cfg.tile, cfg.overlap, pipeline.rng)
-                if not torch.isfinite(torch.tensor(total)) or not torch.isfinite(grad_views).all():
-                    raise NonFiniteLoss(f"step {step}: the objective became NaN or infinite; lower step_size or an objective weight")
                 (grad,) = torch.autograd.grad(views, views_of, grad_views)  # undo the shift (and any transform)
                 with torch.no_grad():
-                    image = (image + cfg.step_size * grad / (grad.abs().mean() + 1e-8)).clamp(0, 1)
-                    gen.pixels.copy_((base + _resize(image - octave_base, (h, w))).clamp(0, 1))
+                    # One number is the finite check: a NaN or infinity anywhere makes the mean magnitude one.
+                    magnitude = float(grad.abs().mean())
+                    if not (math.isfinite(total) and math.isfinite(magnitude)):
+                        raise NonFiniteLoss(f"step {step}: the objective became NaN or infinite; lower step_size or an objective weight")
+                    # In place: nothing else holds ``image`` (``views_of`` shares it, but its graph is spent).
+                    image.add_(grad, alpha=cfg.step_size / (magnitude + 1e-8)).clamp_(0, 1)
+                    if full:  # base + (image − base) is image: no full-size temporaries
+                        gen.pixels.copy_(image)
+                    else:
+                        gen.pixels.copy_((base + _resize(image - octave_base, (h, w))).clamp(0, 1))
                 after_step(step, -total)
             detail = image - octave_base
 

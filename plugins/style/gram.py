@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 
 def _as_maps(features: torch.Tensor) -> torch.Tensor:
@@ -31,7 +32,26 @@ def gram(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tens
     else:
         area = torch.tensor(float(h * w), device=maps.device)
     flat = maps.reshape(b, c, h * w)
-    return flat @ flat.transpose(1, 2) / (area * c)
+    return _SelfProduct.apply(flat) / (area * c)
+
+
+class _SelfProduct(torch.autograd.Function):
+    """``X Xᵀ`` whose backward is one product, ``(G + Gᵀ) X``.
+
+    Autograd's own backward of ``X @ X.T`` makes two products (one per operand) and adds
+    them: a full feature map's worth of extra work and memory at every style layer.
+    """
+
+    @staticmethod
+    def forward(ctx, flat: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(flat)
+        return flat @ flat.transpose(1, 2)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (flat,) = ctx.saved_tensors
+        return (grad + grad.transpose(1, 2)) @ flat
 
 
 def relative_distance(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

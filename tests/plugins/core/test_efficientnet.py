@@ -6,7 +6,8 @@ import torch
 
 from apophenic.errors import ApophenicError
 from apophenic.imagenet import match_class
-from apophenic.plugins.core.perceivers import EfficientNetPerceiver
+from apophenic.component import BuildContext
+from apophenic.plugins.core.perceivers import EfficientNetLite0Config, EfficientNetPerceiver
 
 CATS = {match_class(n) for n in ("tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat")}
 
@@ -70,3 +71,41 @@ def test_weights_are_frozen_but_input_gets_gradients():
     p.perceive(x, ["logits"])["logits"][0, 1].backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
     assert all(w.grad is None for w in p.parameters())
+
+
+def test_folded_batch_norms_give_the_same_features_logits_and_gradients():
+    from apophenic.plugins.core.efficientnet import fold_batch_norms, load_network
+
+    plain = load_network("lite0")
+    folded = fold_batch_norms(load_network("lite0"))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    x = torch.rand(1, 3, 96, 80, generator=torch.Generator().manual_seed(0))
+    for net in (plain, folded):
+        net.requires_grad_(False)
+    a, b = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    block_a, block_b = plain.blocks[:11](plain.stem(a)), folded.blocks[:11](folded.stem(b))
+    assert torch.allclose(block_b, block_a, rtol=1e-4, atol=1e-4 * float(block_a.abs().max()))
+    (ga,) = torch.autograd.grad(block_a.pow(2).mean(), a)
+    (gb,) = torch.autograd.grad(block_b.pow(2).mean(), b)
+    assert torch.allclose(gb, ga, rtol=1e-3, atol=1e-3 * float(ga.abs().max()))
+    with torch.no_grad():
+        assert torch.allclose(folded(x), plain(x), atol=1e-3)
+
+
+def test_perceiver_features_and_pixel_gradients_equal_the_plain_network():
+    """Folded batch norms and channels-last inside the perceiver change no number a user sees."""
+    from apophenic.plugins.core.efficientnet import load_network
+
+    p = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext())
+    plain = load_network("lite0").requires_grad_(False)
+    x = torch.rand(1, 3, 80, 96, generator=torch.Generator().manual_seed(2))
+    a, b = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    feats = p.perceive(a, ["blocks.10", "logits"])
+    expected = plain.blocks[:11](plain.stem((b * 255.0 - 127.0) / 128.0))
+    assert feats["blocks.10"].is_contiguous()
+    assert torch.allclose(feats["blocks.10"], expected, rtol=1e-4, atol=1e-4 * float(expected.abs().max()))
+    (ga,) = torch.autograd.grad(feats["blocks.10"].pow(2).mean(), a)
+    (gb,) = torch.autograd.grad(expected.pow(2).mean(), b)
+    assert torch.allclose(ga, gb, rtol=1e-3, atol=1e-3 * float(gb.abs().max()))
+    with torch.no_grad():
+        assert torch.allclose(feats["logits"], plain((x * 255.0 - 127.0) / 128.0), atol=1e-3)

@@ -1,0 +1,1 @@
+from . import folder, utils  # noqa: F401
