@@ -68,22 +68,25 @@ def execute(
     registry = registry or get_registry()
     started = time.perf_counter()
     check_out(out)
+    name = resume.folder.name if resume else run_name(config, preset)
+    preview_every = config.output.preview_every
+    owns_live = live is None and progress and preview_every > 0
+    if progress and live is None:  # the first line, before the models load: where to look
+        watch = f"  preview.png every {preview_every} steps; watch: apophenic view {out / name}" if owns_live else ""
+        print(f"{out / name}/{watch}", flush=True)
     parts = build(config, source)
     built = time.perf_counter()
     recipe = {"config": config.model_dump(mode="json"), "preset": preset, "apophenic": versions(registry)["apophenic"],
               "source": str(source) if source else None}
     steps = parts.steps
     snapshot_every = config.output.snapshot_every
-    preview_every = config.output.preview_every
 
     candidates.check(config, parts, source)
     loss_fn = make_loss(parts)
-    name = resume.folder.name if resume else run_name(config, preset)
     before = resume.record if resume else {}
     first_step = 1
     if resume:
         first_step = load_state(parts, resume.folder / STATE_FILE) + 1
-    owns_live = live is None and progress and preview_every > 0
     clock = StepClock()
     stopped: int | None = None
     published = False
@@ -91,9 +94,6 @@ def execute(
     try:
         if owns_live:
             live = LiveFolder(out / name).open()
-            print(f"{out / name}/  preview.png every {preview_every} steps; watch: apophenic view {out / name}", flush=True)
-        elif progress and live is None:
-            print(f"{out / name}/", flush=True)
         with keeping_work(), run_folder(out, name) as folder:
             tmp = folder.path
             if resume and (resume.folder / "snapshots").is_dir():
