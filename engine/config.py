@@ -23,7 +23,10 @@ class OutputConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, description="Run folder name prefix; defaults to the preset name.")
-    snapshot_every: int = Field(0, ge=0, description="Write snapshots/step-NNNNN.png every N steps (0: never).")
+    snapshot_every: int = Field(0, ge=0, description="Write snapshots/step-NNNNN.png every N steps (0: never); they are kept in the run folder.")
+    preview_every: int = Field(
+        10, ge=0, description="While the run works (with progress shown), replace preview.png in its folder and score the "
+        "target on every classifier every N steps (0: never); `apophenic view FOLDER` shows them.")
     print_size: int | None = Field(
         None, ge=16, le=20000, description="Long side in pixels of the print PNG rasterized from the vector export."
     )

@@ -71,6 +71,16 @@ class Optimizer:
         """Take one step and return the loss it measured."""
         raise NotImplementedError
 
+    def state_dict(self) -> dict | None:
+        """The optimizer's state between two steps, for resuming an interrupted run: plain tensors,
+        numbers, strings and containers only (it is saved with ``torch.save`` and loaded with
+        ``weights_only=True``). ``None`` (the default) means this optimizer cannot resume."""
+        return None
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict`; the default cannot (its :meth:`state_dict` is ``None``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot resume")
+
     def run_steps(self, parts: "RunParts", loss_fn: LossFn, after_step: Callable[[int, float], None],
                   first: int = 1, last: int | None = None) -> None:
         """Run steps ``first..last`` (default: to ``parts.steps``), calling ``after_step(step, loss)`` after each.

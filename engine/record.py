@@ -70,6 +70,11 @@ class RunRecord(BaseModel):
     files: list[str] = Field(default_factory=list, description="The files written, relative to the folder.")
     argv: list[str] = Field(default_factory=list, description="The command line's arguments.")
     wall_seconds: float | None = Field(None, description="Wall time of the whole run.")
+    status: Literal["finished", "interrupted", "failed"] | None = Field(
+        None, description="`finished`; `interrupted` (Ctrl-C or SIGTERM: the picture at `stopped_at`, resumable with `apophenic run --resume`); `failed` (a pipeline whose stage failed: the finished stages are kept). Absent in folders of kinds that are always finished.")
+    stopped_at: int | None = Field(None, description="The last step done when the run was interrupted.")
+    resumed_from: list[int] | None = Field(None, description="The steps an interrupted run was resumed after, in order.")
+    source: str | None = Field(None, description="The preset file whose folder relative paths resolved against (what `--resume` rebuilds from).")
     # a run
     steps: int | None = Field(None, description="Optimization steps.")
     objective: dict[str, Any] | None = Field(None, description="The objective's description and its total and terms at the start and the end.")
@@ -83,6 +88,7 @@ class RunRecord(BaseModel):
     pipeline: bool | None = Field(None, description="True for a pipeline of stages.")
     stages: list[dict[str, Any]] | None = Field(None, description="Each stage: name, variant, folder, wall time, objective, scores.")
     finals: list[str] | None = Field(None, description="The last stage's folders (one per branch).")
+    failed: dict[str, Any] | None = Field(None, description="The stage that failed: its index, name and the error.")
     # a style schedule
     schedule: dict[str, Any] | None = Field(None, description="Passes, tile, overlap and steps of a style schedule.")
     parts: list[dict[str, Any]] | None = Field(None, description="Each pass or tile: size, steps, objective at start and end.")
@@ -216,7 +222,9 @@ class RunFolder:
 
     def add(self, path: Path | str) -> Path:
         """List a file written into the folder by someone else (a generator's export)."""
-        path = self.path / path
+        path = Path(path)
+        if path.parts[:len(self.path.parts)] != self.path.parts:  # a name inside the folder, not a path to it
+            path = self.path / path
         self.files.append(str(path.relative_to(self.path)))
         return path
 

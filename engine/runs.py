@@ -75,7 +75,14 @@ def preset_data(name_or_path: str | Path, overrides: Iterable[str] = (), *,
 
 def with_options(data: dict[str, Any], *, seed: int | None = None, device: str | None = None,
                  steps: int | None = None, print_size: int | None = None) -> dict[str, Any]:
-    """``data`` with the command-line options a user may give any run (``None``: keep the preset's)."""
+    """``data`` with the command-line options a user may give any run (``None``: keep the preset's).
+
+    For a pipeline of stages the options go to every stage (its ``every_stage`` table), over
+    the stages' own values.
+    """
+    if is_pipeline(data):
+        given = {k: v for k, v in (("seed", seed), ("device", device), ("steps", steps), ("print_size", print_size)) if v is not None}
+        return {**data, "every_stage": {**data.get("every_stage", {}), **given}} if given else data
     for key, value in (("seed", seed), ("device", device)):
         if value is not None:
             data = {**data, key: value}
@@ -209,6 +216,22 @@ def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT,
     if reuse and (done := finished_run(out / run_name(config, name), config.model_dump(mode="json"))):
         return done
     return execute(config, out, source=source, registry=registry, progress=progress, preset=name)
+
+
+def resume_run(folder: Path | str, *, progress: bool = False, registry: "Registry | None" = None) -> "RunResult":
+    """Continue an interrupted run folder (``status = "interrupted"``) to the pixels an uninterrupted run gives.
+
+    Bad input — a folder that is not an interrupted run, or one another version wrote — is one
+    :class:`~apophenic.errors.ApophenicError` line.
+    """
+    from apophenic.resume import read_interrupted
+    from apophenic.run import execute
+
+    interrupted = read_interrupted(Path(folder))
+    config = validate_run(interrupted.record["config"], interrupted.source or interrupted.folder / "run.json",
+                          registry=registry)
+    return execute(config, interrupted.folder.parent, source=interrupted.source, registry=registry, progress=progress,
+                   preset=interrupted.record.get("preset"), resume=interrupted)
 
 
 def run_preset(preset: str | Path | dict[str, Any], *, overrides: Iterable[str] = (), seed: int | None = None,

@@ -41,9 +41,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from apophenic.config import validate
 from apophenic.errors import ApophenicError, ConfigError
 from apophenic.image_file import read_image
+from apophenic.interrupt import RunInterrupted, keeping_work, stop_requested
+from apophenic.live import LiveFolder, remove_if_empty
 from apophenic.record import RunRecord, folder_name, run_folder, run_label, versions
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
+from apophenic.runs import with_options
 from apophenic.validation import validate_model
 
 STAGE_KEYS = {"name", "preset", "set", "init", "variants"}
@@ -57,6 +60,17 @@ class Variant(BaseModel):
     set: dict[str, Any] = Field(default_factory=dict, description="Key-path overrides for this branch.")
 
 
+class EveryStage(BaseModel):
+    """Options applied to every stage over the stage's own settings (what ``--seed``, ``--device``,
+    ``--steps`` and ``--print-size`` write into a pipeline)."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int | None = Field(None, ge=0, lt=2**32, description="Seed of every stage.")
+    device: Literal["auto", "cpu", "cuda", "mps"] | None = Field(None, description="Device of every stage.")
+    steps: int | None = Field(None, ge=0, le=1_000_000, description="Optimization steps of every stage.")
+    print_size: int | None = Field(None, ge=16, le=20000, description="Print size of every stage's vector output.")
+
+
 class PipelineHeader(BaseModel):
     """The keys of a pipeline preset besides its stages."""
 
@@ -64,6 +78,7 @@ class PipelineHeader(BaseModel):
     description: str = Field("", description="One line shown by `apophenic presets`.")
     seed: int | None = Field(None, ge=0, lt=2**32, description="Seed given to every stage that does not set its own.")
     device: Literal["auto", "cpu", "cuda", "mps"] | None = Field(None, description="Device for every stage that does not set its own.")
+    every_stage: EveryStage = Field(default_factory=EveryStage, description="Options set on every stage, over its own.")
     stages: list[dict[str, Any]] = Field(min_length=1, description="The stages, run in order.")
 
 
@@ -118,6 +133,7 @@ def parse(data: dict[str, Any], source: Path, registry: Registry | None = None) 
                 value = getattr(header, key)
                 if value is not None and key not in body and key not in sets:
                     stage_data[key] = value
+            stage_data = with_options(stage_data, **header.every_stage.model_dump())
             stage_data.setdefault("output", {})
             label = name + (f"-{_safe(variant.name)}" if variant.name else "")
             stage_data["output"] = {**stage_data["output"], "name": f"{i + 1:02d}-{label}"}
@@ -166,59 +182,129 @@ def _continue(config: BaseModel, init: str, previous: Path) -> BaseModel:
 
 def pipeline_name(data: dict[str, Any], preset: str | None) -> str:
     """``<preset>-s<seed>-<hash>``: the pipeline folder's name; the hash covers the preset data."""
-    seed = data.get("seed")
+    every = data.get("every_stage")
+    seed = every.get("seed", data.get("seed")) if isinstance(every, dict) else data.get("seed")  # --seed goes to every stage
     return folder_name(run_label(preset or "pipeline", seed=seed if isinstance(seed, int) else None), data)
 
 
 def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | None = None,
             progress: bool = True, preset: str | None = None) -> dict[str, Any]:
-    """Run every stage (and branch) in order; write the pipeline folder; return its run.json content."""
+    """Run every stage (and branch) in order; write the pipeline folder; return its run.json content.
+
+    A stage that fails after others finished keeps them: the pipeline folder is written with
+    ``status = "failed"`` and ``failed`` naming the stage, then the error is raised naming the
+    stage and the folder. A stop request keeps them too (``status = "interrupted"``).
+    """
     from apophenic.run import execute as run_one
 
     registry = registry or get_registry()
     header, stages = parse(data, source, registry)
     started = time.perf_counter()
-    with run_folder(out, pipeline_name(data, preset)) as folder:
-        tmp = folder.path
-        branches: list[tuple[str, Path | None]] = [("", None)]
-        chain: list[dict[str, Any]] = []
-        for stage in stages:
-            next_branches = []
-            for branch, previous in branches:
-                for variant, config, src in stage.variants:
-                    if previous is not None:
-                        config = _continue(config, stage.init, previous)
-                    elif stage.index and stage.init != "none":
-                        raise ApophenicError(f"stages[{stage.index}]: no previous output to start from")
-                    if progress:
-                        print(f"stage {stage.index + 1}/{len(stages)}: {stage.name}{' / ' + variant if variant else ''}"
-                              f"{' (from ' + branch + ')' if branch else ''}")
-                    result = run_one(config, tmp / "stages", source=src, registry=registry, progress=progress, preset=preset)
-                    label = "/".join(p for p in (branch, variant or stage.name) if p)
-                    chain.append({
-                        "stage": stage.name, "index": stage.index, "variant": variant or None, "from": branch or None,
-                        "folder": str(result.folder.relative_to(tmp)), "wall_seconds": result.record["wall_seconds"],
-                        "objective": result.record["objective"], "scores": result.record["scores"],
-                        "clipped": result.record["clipped"], "robust": result.record["robust"],
-                    })
-                    next_branches.append((label, result.folder))
-            branches = next_branches
-        finals = [p for _, p in branches if p is not None]
-        import torch
-
-        images = [read_image(p / "final.png")[0] for p in finals]
-        if len({tuple(i.shape) for i in images}) > 1:
-            images = [images[0]]
-        recipe = {"config": data, "preset": preset, "pipeline": True, "source": str(source)}
-        folder.save_png(torch.stack(images), "final.png", recipe)
-        for extra in ("final.svg",):
-            if len(finals) == 1 and (finals[0] / extra).exists():
-                shutil.copy2(finals[0] / extra, folder.add(extra))
-        one = len(finals) == 1
-        record = folder.write(RunRecord(
-            kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed,
-            stages=chain, finals=[str(p.relative_to(tmp)) for p in finals],
-            scores=chain[-1]["scores"] if one else [], clipped=chain[-1]["clipped"] if one else None,
-            robust=chain[-1]["robust"] if one else [], versions=versions(registry), wall_seconds=time.perf_counter() - started,
-        ))
+    name = pipeline_name(data, preset)
+    live: LiveFolder | None = None
+    failure: dict[str, Any] | None = None
+    cause: Exception | None = None
+    interrupted: RunInterrupted | None = None
+    published = False
+    out_existed = out.exists()
+    try:
+        if progress:
+            live = LiveFolder(out / name).open()
+            print(f"{out / name}/  {len(stages)} stages; preview.png there while each works; "
+                  f"watch: apophenic view {out / name}", flush=True)
+        with keeping_work(), run_folder(out, name) as folder:
+            tmp = folder.path
+            branches: list[tuple[str, Path | None]] = [("", None)]
+            chain: list[dict[str, Any]] = []
+            for stage in stages:
+                next_branches = []
+                for branch, previous in branches:
+                    for variant, config, src in stage.variants:
+                        where = f"stage {stage.index + 1}/{len(stages)} {stage.name}{' / ' + variant if variant else ''}"
+                        if stop_requested():
+                            interrupted = RunInterrupted(folder.final, 0, 0)
+                            break
+                        try:
+                            if previous is not None:
+                                # absolute: the stage resolves relative paths against its preset's folder, not the cwd
+                                config = _continue(config, stage.init, previous.absolute())
+                            elif stage.index and stage.init != "none":
+                                raise ApophenicError(f"stages[{stage.index}]: no previous output to start from")
+                            if progress:
+                                print(f"{where}{' (from ' + branch + ')' if branch else ''}", flush=True)
+                            result = run_one(config, tmp / "stages", source=src, registry=registry, progress=progress,
+                                             preset=preset, live=live)
+                        except RunInterrupted as exc:
+                            interrupted = exc
+                            chain.append({"stage": stage.name, "index": stage.index, "variant": variant or None,
+                                          "from": branch or None, "folder": str(exc.folder.relative_to(tmp)),
+                                          "status": "interrupted", "stopped_at": exc.step})
+                            break
+                        except Exception as exc:
+                            if not chain:
+                                raise  # nothing finished: nothing to keep, the error as it is
+                            cause = exc
+                            failure = {"index": stage.index, "stage": stage.name, "variant": variant or None,
+                                       "where": where, "error": str(exc) or type(exc).__name__}
+                            if not isinstance(exc, ApophenicError):
+                                failure["error"] = f"{type(exc).__name__}: {failure['error']}"
+                            break
+                        label = "/".join(p for p in (branch, variant or stage.name) if p)
+                        chain.append({
+                            "stage": stage.name, "index": stage.index, "variant": variant or None, "from": branch or None,
+                            "folder": str(result.folder.relative_to(tmp)), "wall_seconds": result.record["wall_seconds"],
+                            "objective": result.record["objective"], "scores": result.record["scores"],
+                            "clipped": result.record["clipped"], "robust": result.record["robust"],
+                        })
+                        next_branches.append((label, result.folder))
+                    if failure or interrupted:
+                        break
+                if failure or interrupted:
+                    break
+                branches = next_branches
+            if failure or interrupted:
+                record = folder.write(RunRecord(
+                    kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed, stages=chain,
+                    status="failed" if failure else "interrupted", **({"failed": failure} if failure else {}),
+                    source=str(Path(source).resolve()), versions=versions(registry), wall_seconds=time.perf_counter() - started,
+                ))
+            else:
+                record = _finish(folder, chain, branches, data, source, header, preset, started, registry)
+        published = True
+    finally:
+        if live is not None:
+            live.close(published)
+        if not published and not out_existed:
+            remove_if_empty(out)  # an error with nothing finished writes nothing, not even the output folder
+    if failure:
+        message = f"{failure['where']} failed: {failure['error']} — the finished stages are kept in {folder.final / 'stages'}/"
+        if isinstance(cause, ApophenicError):
+            raise ApophenicError(message) from None
+        raise RuntimeError(message) from cause  # a bug: keep its traceback
+    if interrupted:
+        raise RunInterrupted(folder.final, interrupted.step, interrupted.steps, resumable=False)
     return {**record.to_json(), "folder": str(folder.final)}
+
+
+def _finish(folder, chain: list[dict[str, Any]], branches: list[tuple[str, Path | None]], data: dict[str, Any],
+            source: Path, header: PipelineHeader, preset: str | None, started: float, registry: Registry) -> RunRecord:
+    """The finished pipeline's final.png (each branch's last picture), final.svg and run.json."""
+    import torch
+
+    tmp = folder.path
+    finals = [p for _, p in branches if p is not None]
+    images = [read_image(p / "final.png")[0] for p in finals]
+    if len({tuple(i.shape) for i in images}) > 1:
+        images = [images[0]]
+    recipe = {"config": data, "preset": preset, "pipeline": True, "source": str(source)}
+    folder.save_png(torch.stack(images), "final.png", recipe)
+    for extra in ("final.svg",):
+        if len(finals) == 1 and (finals[0] / extra).exists():
+            shutil.copy2(finals[0] / extra, folder.add(extra))
+    one = len(finals) == 1
+    return folder.write(RunRecord(
+        kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed, status="finished",
+        stages=chain, finals=[str(p.relative_to(tmp)) for p in finals], source=str(Path(source).resolve()),
+        scores=chain[-1]["scores"] if one else [], clipped=chain[-1]["clipped"] if one else None,
+        robust=chain[-1]["robust"] if one else [], versions=versions(registry), wall_seconds=time.perf_counter() - started,
+    ))

@@ -50,8 +50,14 @@ class Entry:
 
 
 def is_complete(folder: Path) -> bool:
-    """A run folder that was renamed into place (so it holds run.json and final.png)."""
-    return (folder / "run.json").is_file() and (folder / "final.png").is_file()
+    """A finished run folder: renamed into place (so it holds run.json and final.png), not an interrupted one."""
+    if not ((folder / "run.json").is_file() and (folder / "final.png").is_file()):
+        return False
+    try:
+        status = json.loads((folder / "run.json").read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return status in (None, "finished")
 
 
 class Journal:

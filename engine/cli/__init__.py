@@ -20,7 +20,7 @@ from apophenic.errors import ApophenicError  # noqa: E402
 
 def build_app() -> typer.Typer:
     """The root Typer app with the built-in commands and every plugin's."""
-    from apophenic.cli import batch_cmd, info, plugins_cmd, presets_cmd, run_cmd
+    from apophenic.cli import batch_cmd, info, plugins_cmd, presets_cmd, run_cmd, view_cmd
     from apophenic.registry import get_registry
 
     app = typer.Typer(
@@ -36,6 +36,7 @@ def build_app() -> typer.Typer:
     plugins_cmd.install(app)
     info.install(app)
     batch_cmd.install(app)
+    view_cmd.install(app)
     registry = get_registry()
     registry.hook.register_commands(cli=app)
     return app
@@ -107,6 +108,17 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         print("Aborted!", file=sys.stderr)
         raise SystemExit(1) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        stopped(exc)
         raise SystemExit(130) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def stopped(exc: KeyboardInterrupt) -> None:
+    """Say where an interrupted run's work is (one line on stderr); a plain Ctrl-C says nothing more."""
+    from apophenic.interrupt import RunInterrupted
+
+    if isinstance(exc, RunInterrupted):
+        where = f"at step {exc.step}/{exc.steps}" if exc.steps else "between stages"
+        then = f"continue: apophenic run --resume {exc.folder}" if exc.resumable else "it cannot be resumed; rerun to finish"
+        print(f"interrupted {where}: the work so far is in {exc.folder}/ ({then})", file=sys.stderr, flush=True)

@@ -26,10 +26,29 @@ def run(
     from_: Optional[Path] = typer.Option(None, "--from", help="Re-run the recipe embedded in a PNG written by apophenic."),
     read_from: list[Path] = typer.Option([], "--read-from", help="A folder a --from recipe may read files from (repeatable); besides it only the PNG's folder, --out and the installed presets' folders."),
     print_size: Optional[int] = typer.Option(None, "--print-size", help="Long side of the print PNG for vector output."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, preview or summary."),
     force: bool = typer.Option(False, "--force", help="Run again even when an identical run already finished in --out (its folder is replaced)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a run folder that Ctrl-C or SIGTERM interrupted."),
 ) -> None:
-    """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings)."""
+    """Optimize an image from a preset and write final.png, run.json (and final.svg for drawings).
+
+    Ctrl-C (or SIGTERM) finishes the current step and writes the run folder with the picture
+    so far (run.json status "interrupted"); `--resume FOLDER` continues it. A second Ctrl-C
+    quits at once, keeping nothing.
+    """
+    from apophenic.interrupt import RunInterrupted, graceful
+
+    try:
+        with graceful():
+            _run(preset, set_, seed, steps, device, out, from_, read_from, print_size, quiet, force, resume)
+    except RunInterrupted as exc:
+        from apophenic.cli import stopped
+
+        stopped(exc)  # here: typer turns a KeyboardInterrupt into its own exit before main() sees it
+        raise SystemExit(130) from None
+
+
+def _run(preset, set_, seed, steps, device, out, from_, read_from, print_size, quiet, force, resume) -> None:
     from apophenic.confinement import confined
     from apophenic.inputs import findable
     from apophenic.output import read_recipe
@@ -37,8 +56,13 @@ def run(
     from apophenic.runs import apply_overrides, given_options, options_blamed, preset_data, with_options
 
     registry = get_registry()
+    if resume is not None:
+        if preset is not None or from_ is not None or set_ or seed is not None or steps is not None or device is not None:
+            raise ApophenicError("--resume FOLDER continues that run as it was: give no preset, --from, --set, --seed, --steps or --device")
+        _resume(resume, quiet)
+        return
     if (preset is None) == (from_ is None):
-        raise ApophenicError("give a preset or --from PICTURE.png (one of them)")
+        raise ApophenicError("give a preset, --from PICTURE.png or --resume FOLDER (one of them)")
     if from_ is not None:
         recipe = read_recipe(from_)
         data, name = recipe["config"], recipe.get("preset")
@@ -64,6 +88,14 @@ def run(
         if str(exc).startswith(str(from_)):
             raise
         raise ApophenicError(f"{from_}: its recipe: {exc}") from None
+
+
+def _resume(folder: Path, quiet: bool) -> None:
+    from apophenic.runs import resume_run
+
+    result = resume_run(folder, progress=not quiet)
+    if not quiet:
+        _summary(result.folder, result.record)
 
 
 SEED_LIMIT = 2**32

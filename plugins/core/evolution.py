@@ -97,6 +97,16 @@ class EvolutionStrategy(Optimizer):
         self._load(self.theta)
         return float(losses.mean())
 
+    def state_dict(self) -> dict:
+        return {"theta": self.theta.clone(), "flat": self._flat.detach().clone(), "adam": self._adam.state_dict(),
+                "rng": self.rng.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.theta = state["theta"].to(self.theta)
+        self._flat.data.copy_(state["flat"])
+        self._adam.load_state_dict(state["adam"])
+        self.rng.set_state(state["rng"])
+
 
 class EvolutionConfig(OptimizerConfig):
     """Evolution strategy: antithetic perturbations and ranked rewards, no gradients (works with any generator)."""

@@ -33,6 +33,17 @@ class TorchOptimizer(Optimizer):
             self.schedule.step()
         return measured[0]
 
+    def state_dict(self) -> dict:
+        state = {"optim": self.optim.state_dict()}
+        if self.schedule is not None:
+            state["schedule"] = self.schedule.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.optim.load_state_dict(state["optim"])
+        if self.schedule is not None:
+            self.schedule.load_state_dict(state["schedule"])
+
 
 class AdamConfig(OptimizerConfig):
     """Adam on gradients: the default for images."""

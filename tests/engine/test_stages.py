@@ -1,6 +1,7 @@
 """Inheritance, user preset folders and multi-stage pipelines."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +185,122 @@ generator = { type = "image", path = "${previous}/final.png" }
     folder = Path(record["folder"])
     second = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
     assert second["config"]["generator"]["path"].endswith(f"{record['stages'][0]['folder'].split('/')[-1]}/final.png")
+
+
+def test_pipeline_runs_from_a_relative_out_in_another_folder(tmp_path, tiny_preset, monkeypatch):
+    """${previous} resolves to the stage's folder wherever the preset lives and whatever the working folder."""
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    shutil.copy(tiny_preset, presets / "tiny.toml")
+    pipe = _write(presets, "pipe.toml", """
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 1 }
+[[stages]]
+name = "again"
+preset = "tiny.toml"
+init = "none"
+optimizer = { steps = 1 }
+score_targets = ["tick"]
+generator = { type = "image", path = "${previous}/final.png" }
+""")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    data, source = load_data(str(pipe))
+    record = stages.execute(data, source, Path("rel-out"), progress=False, preset="pipe")
+    folder = Path(record["folder"])
+    assert folder.parent == Path("rel-out") and (work / folder / "final.png").is_file()
+    assert [s["stage"] for s in record["stages"]] == ["draw", "again"]
+    assert [p.name for p in (work / "rel-out").iterdir()] == [folder.name]
+
+
+def test_steps_seed_and_device_apply_to_every_stage(tmp_path, tiny_preset):
+    from apophenic.runs import with_options
+
+    pipe = _pipeline(tmp_path, tiny_preset)
+    data, source = load_data(str(pipe))
+    data = with_options(data, steps=1, seed=9, device="cpu")
+    record = stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    folder = Path(record["folder"])
+    for stage in record["stages"]:
+        run = json.loads((folder / stage["folder"] / "run.json").read_text())
+        assert (run["steps"], run["seed"], run["config"]["device"]) == (1, 9, "cpu")
+
+
+def test_a_failed_stage_keeps_the_finished_ones_and_says_which_failed(tmp_path, tiny_preset):
+    pipe = _write(tmp_path, "pipe.toml", """
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 1 }
+[[stages]]
+name = "broken"
+preset = "tiny.toml"
+init = "none"
+optimizer = { steps = 1 }
+generator = { type = "image", path = "no-such-picture.png" }
+""")
+    data, source = load_data(str(pipe))
+    with pytest.raises(ApophenicError, match=r"^stage 2/2 broken failed: .*no-such-picture.png.* — "
+                                             r"the finished stages are kept in .*/stages/$") as failed:
+        stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    assert "\n" not in str(failed.value)
+    (folder,) = (tmp_path / "out").iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "failed" and record["failed"]["stage"] == "broken" and "no-such-picture" in record["failed"]["error"]
+    assert [s["stage"] for s in record["stages"]] == ["draw"]
+    assert (folder / record["stages"][0]["folder"] / "final.png").is_file()
+
+
+def test_a_failing_first_stage_writes_nothing(tmp_path, tiny_preset, files_under):
+    pipe = _write(tmp_path, "pipe.toml", '[[stages]]\npreset = "tiny.toml"\ngenerator = { type = "image", path = "gone.png" }\n'
+                                         '[[stages]]\npreset = "tiny.toml"\ninit = "image"\n')
+    data, source = load_data(str(pipe))
+    for progress in (False, True):
+        with pytest.raises(ApophenicError, match="gone.png"):
+            stages.execute(data, source, tmp_path / "out", progress=progress, preset="pipe")
+        assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_pipeline_keeps_its_stages(tmp_path, tiny_preset):
+    from apophenic import hookimpl
+    from apophenic.interrupt import RunInterrupted, request_stop
+    from apophenic.registry import get_registry
+
+    class StopInSecondStage:
+        calls = 0
+
+        @hookimpl
+        def on_step(self, state) -> None:
+            self.calls += 1
+            if self.calls == 3:  # stage 1 has 2 steps: this is stage 2's first
+                request_stop("test")
+
+    pipe = _write(tmp_path, "pipe.toml", """
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 2 }
+[[stages]]
+name = "refine"
+preset = "tiny.toml"
+init = "image"
+optimizer = { steps = 3 }
+""")
+    data, source = load_data(str(pipe))
+    plugin = StopInSecondStage()
+    get_registry().manager.register(plugin, name="stop-in-second")
+    try:
+        with pytest.raises(RunInterrupted) as stopped:
+            stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    finally:
+        get_registry().manager.unregister(plugin)
+    assert (stopped.value.step, stopped.value.steps, stopped.value.resumable) == (1, 3, False)
+    (folder,) = (tmp_path / "out").iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "interrupted"
+    assert [(s["stage"], s.get("status")) for s in record["stages"]] == [("draw", None), ("refine", "interrupted")]
+    second = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
+    assert (second["status"], second["stopped_at"]) == ("interrupted", 1)

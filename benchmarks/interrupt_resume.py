@@ -1,0 +1,155 @@
+"""Interrupt test: Ctrl-C (or SIGTERM) real `apophenic run` processes at random steps, resume each, compare pixels.
+
+    python benchmarks/interrupt_resume.py [--runs 20] [--steps 40] [--size 48] [--seed 0]
+
+One uninterrupted run gives the reference picture. Then each round starts the same run,
+waits until its progress.json says a random step k was done, sends SIGINT (even rounds)
+or SIGTERM (odd rounds), and checks the folder it left: exit 130, the one-line message,
+run.json status "interrupted" with stopped_at >= k, final.png readable, resume.pt,
+every snapshot up to stopped_at, nothing hidden left in the output folder. Then
+`apophenic run --resume` finishes it and its final.png is compared with the reference.
+Reported: intact folders and identical resumes out of the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+PRESET = """
+seed = 3
+size = {size}
+[generator]
+type = "fourier"
+[[perceivers]]
+type = "efficientnet-lite0"
+resize = 64
+[[perceivers]]
+type = "efficientnet-lite1"
+resize = 64
+held_out = true
+[[objectives]]
+type = "class"
+target = "goldfish"
+[[transforms]]
+type = "jitter"
+pixels = 2
+[optimizer]
+type = "adam"
+lr = 0.05
+steps = {steps}
+schedule = "cosine"
+[output]
+preview_every = 1
+snapshot_every = 5
+"""
+
+ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
+CLI = [sys.executable, "-m", "apophenic.cli", "run"]
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path))
+
+
+def wait_for(out: Path, step: int, proc: subprocess.Popen) -> None:
+    while proc.poll() is None:
+        for progress in out.glob("[!.]*/progress.json"):
+            try:
+                if json.loads(progress.read_text())["step"] >= step:
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+        time.sleep(0.02)
+
+
+def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | None]:
+    """Problems with an interrupted run's output folder (none: intact)."""
+    problems = []
+    entries = list(out.iterdir())
+    if [e for e in entries if e.name.startswith(".")]:
+        problems.append(f"hidden leftovers {[e.name for e in entries]}")
+    visible = [e for e in entries if not e.name.startswith(".")]
+    if code != 130:
+        problems.append(f"exit {code}")
+    if len(visible) != 1:
+        return problems + [f"{len(visible)} folders"], None
+    folder = visible[0]
+    try:
+        record = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        return problems + [f"run.json: {exc}"], folder
+    stopped = record.get("stopped_at")
+    if record.get("status") != "interrupted" or not isinstance(stopped, int) or stopped < k:
+        problems.append(f"status {record.get('status')} stopped_at {stopped} (signal after step {k})")
+    if not (folder / "resume.pt").is_file():
+        problems.append("no resume.pt")
+    try:
+        pixels(folder / "final.png")
+    except OSError as exc:
+        problems.append(f"final.png: {exc}")
+    want = [f"step-{s:05d}.png" for s in range(5, (stopped or 0) + 1, 5)]
+    have = sorted(p.name for p in (folder / "snapshots").iterdir()) if (folder / "snapshots").is_dir() else []
+    if have != want:
+        problems.append(f"snapshots {have} != {want}")
+    if (folder / "preview.png").exists() or (folder / "progress.json").exists():
+        problems.append("live files left in the published folder")
+    if not err.strip().splitlines() or not err.strip().splitlines()[-1].startswith(f"interrupted at step {stopped}/"):
+        problems.append(f"message {err.strip().splitlines()[-1:]}")
+    return problems, folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--size", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    root = Path(tempfile.mkdtemp(prefix="apophenic-interrupt-"))
+    preset = root / "tiny.toml"
+    preset.write_text(PRESET.format(size=args.size, steps=args.steps))
+    subprocess.run([*CLI, str(preset), "--out", str(root / "whole"), "-q"], env=ENV, check=True)
+    (reference,) = (root / "whole").iterdir()
+    want = pixels(reference / "final.png")
+    intact = identical = 0
+    started = time.perf_counter()
+    for i in range(args.runs):
+        out = root / f"cut-{i:02d}"
+        k = rng.randint(1, args.steps - 1)
+        sig = signal.SIGINT if i % 2 == 0 else signal.SIGTERM
+        proc = subprocess.Popen([*CLI, str(preset), "--out", str(out)], env=ENV,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(out, k, proc)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=300)
+        problems, folder = check(out, k, proc.returncode, err)
+        intact += not problems
+        same = False
+        if folder is not None and not problems:
+            done = subprocess.run([*CLI, "--resume", str(folder), "-q"], env=ENV, capture_output=True, text=True)
+            same = done.returncode == 0 and np.array_equal(pixels(folder / "final.png"), want)
+            if done.returncode:
+                problems.append(f"resume exit {done.returncode}: {done.stderr.strip()[-200:]}")
+        identical += same
+        stopped = json.loads((folder / "run.json").read_text()).get("resumed_from") if folder else None
+        print(f"run {i + 1:2d}: {sig.name:7s} after step {k:2d}, stopped at {stopped}, "
+              f"{'intact' if not problems else problems}, resumed {'identical' if same else 'DIFFERENT'}", flush=True)
+    print(f"{intact}/{args.runs} intact folders, {identical}/{args.runs} resumed to identical pixels "
+          f"({time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
