@@ -20,10 +20,11 @@ from apophenic.build import Ensemble, RunParts, build
 from apophenic.errors import NonFiniteLoss
 from apophenic.image_file import save_png
 from apophenic.interrupt import RunInterrupted, keeping_work, stop_requested
-from apophenic.live import LiveFolder, StepClock, remove_if_empty, summary, target_scores
+from apophenic.live import LiveFolder, StepClock, summary, target_scores
+from apophenic.output import missing_folders, remove_empty
 from apophenic.loop import class_scores, make_loss, measure, optimize_steps
 from apophenic.inputs import describe
-from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, safe_name, versions
+from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, versions
 from apophenic.registry import Registry, get_registry
 from apophenic.resume import STATE_FILE, Interrupted, can_resume, load_state, save_state
 from apophenic.run_progress import RunProgress
@@ -95,7 +96,7 @@ def execute(
     clock = StepClock()
     stopped: int | None = None
     published = False
-    out_existed = out.exists()
+    missing = missing_folders(out)  # taken back (when still empty) if the run fails
     try:
         if owns_live:
             live = LiveFolder(out / name).open()
@@ -176,8 +177,8 @@ def execute(
     finally:
         if owns_live and live is not None:
             live.close(published)
-        if not published and not out_existed:
-            remove_if_empty(out)  # an error writes nothing, not even the output folder
+        if not published:
+            remove_empty(missing)  # an error writes nothing, not even the output folder
     result = RunResult(folder.final, data, final)
     if stopped is not None:
         raise RunInterrupted(folder.final, stopped, steps, resumable=(folder.final / STATE_FILE).is_file())

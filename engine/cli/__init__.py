@@ -42,12 +42,18 @@ def build_app() -> typer.Typer:
     return app
 
 
+def one_line(message: str) -> str:
+    """``message`` with every character that would break or hide a line (newlines, control
+    characters from a user's value) written as its escape, so the error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def fail(message: str) -> None:
     """Print a one-line error and exit 2."""
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(one_line(message))}")
     raise SystemExit(2)
 
 
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
 
         rich_utils.rich_format_error(exc)
         raise SystemExit(exc.exit_code) from None
-    except click.Abort:
+    except typer.Abort:  # typer's own (its vendored click has none)
         print("Aborted!", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt as exc:

@@ -60,7 +60,7 @@ def test_an_interrupted_or_edited_folder_is_not_a_result(tmp_path: Path, tiny_pr
     capsys.readouterr()
     assert run(*args) == 0
     assert "reusing" not in capsys.readouterr().out
-    assert "status" not in json.loads((folder / "run.json").read_text())  # replaced by a finished run
+    assert json.loads((folder / "run.json").read_text())["status"] == "finished"  # replaced by a finished run
 
 
 def test_seed_random_is_printed_recorded_and_repeatable(tmp_path: Path, tiny_preset: Path, capsys) -> None:
