@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apophenic.output import MARKER, _was_written_by_run, is_ours, remove_ours, write_json, write_marker
+from apophenic.output import MARKER, _was_written_by_run, is_ours, make_folders, remove_empty, remove_ours, write_json, write_marker
 
 if TYPE_CHECKING:
     import torch
@@ -95,14 +95,6 @@ def summary(scores: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-def remove_if_empty(folder: Path) -> None:
-    """Remove ``folder`` when it is an empty folder (one a run created and then had nothing to keep in)."""
-    try:
-        folder.rmdir()  # refuses a folder with anything in it
-    except OSError:
-        pass
-
-
 class LiveFolder:
     """The run's final folder while the run works: ``preview.png`` and ``progress.json``.
 
@@ -112,6 +104,7 @@ class LiveFolder:
     def __init__(self, final: Path) -> None:
         self.final = final
         self.created = False
+        self.made: list[Path] = []  # the folders open() created, deepest first: close() takes them back
         self.usable = False
         self.written: set[str] = set()
 
@@ -119,7 +112,7 @@ class LiveFolder:
         """Create the folder (marked as ours) unless a run folder is already there, which then holds the live files."""
         final = self.final
         if not final.exists() and not final.is_symlink():
-            final.mkdir(parents=True, exist_ok=True)
+            self.made = make_folders(final)
             write_marker(final)  # ours: the publish may replace it, a failed run may remove it
             self.created = True
         self.usable = final.is_dir() and not final.is_symlink() and (is_ours(final) or _was_written_by_run(final))
@@ -153,6 +146,7 @@ class LiveFolder:
             return
         if self.created and (self.final / MARKER).exists() and not (self.final / "run.json").exists():
             remove_ours(self.final)
+            remove_empty(self.made[1:])  # the --out folders it made for it: an error writes nothing
             return
         for name in self.written:
             (self.final / name).unlink(missing_ok=True)

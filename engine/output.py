@@ -193,16 +193,6 @@ def staged_folder(final: Path) -> Iterator[Path]:
         raise
 
 
-def missing_folders(folder: Path) -> list[Path]:
-    """``folder`` and its parents that do not exist yet, deepest first: what a run that fails must take back."""
-    missing = []
-    probe = Path(folder)
-    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    return missing
-
-
 def make_folders(folder: Path) -> list[Path]:
     """``mkdir -p folder``; returns the folders it created, deepest first (for :func:`remove_empty`)."""
     missing = []

@@ -21,7 +21,6 @@ from apophenic.errors import NonFiniteLoss
 from apophenic.image_file import save_png
 from apophenic.interrupt import RunInterrupted, keeping_work, stop_requested
 from apophenic.live import LiveFolder, StepClock, summary, target_scores
-from apophenic.output import missing_folders, remove_empty
 from apophenic.loop import class_scores, make_loss, measure, optimize_steps
 from apophenic.inputs import describe
 from apophenic.record import RunRecord, RunResult, RunState, check_out, folder_name, run_folder, run_label, versions
@@ -96,7 +95,6 @@ def execute(
     clock = StepClock()
     stopped: int | None = None
     published = False
-    missing = missing_folders(out)  # taken back (when still empty) if the run fails
     try:
         if owns_live:
             live = LiveFolder(out / name).open()
@@ -177,8 +175,6 @@ def execute(
     finally:
         if owns_live and live is not None:
             live.close(published)
-        if not published:
-            remove_empty(missing)  # an error writes nothing, not even the output folder
     result = RunResult(folder.final, data, final)
     if stopped is not None:
         raise RunInterrupted(folder.final, stopped, steps, resumable=(folder.final / STATE_FILE).is_file())

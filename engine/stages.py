@@ -43,7 +43,6 @@ from apophenic.errors import ApophenicError, ConfigError
 from apophenic.image_file import read_image
 from apophenic.interrupt import RunInterrupted, keeping_work, stop_requested
 from apophenic.live import LiveFolder
-from apophenic.output import missing_folders, remove_empty
 from apophenic.record import RunRecord, folder_name, run_folder, run_label, versions
 from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
@@ -207,7 +206,6 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
     cause: Exception | None = None
     interrupted: RunInterrupted | None = None
     published = False
-    missing = missing_folders(out)  # taken back (when still empty) if the run fails
     try:
         if progress:
             live = LiveFolder(out / name).open()
@@ -275,8 +273,6 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
     finally:
         if live is not None:
             live.close(published)
-        if not published:
-            remove_empty(missing)  # an error with nothing finished writes nothing, not even the output folder
     if failure:
         message = f"{failure['where']} failed: {failure['error']} — the finished stages are kept in {folder.final / 'stages'}/"
         if isinstance(cause, ApophenicError):
