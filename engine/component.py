@@ -66,11 +66,11 @@ class BuildContext:
         return found
 
     def _find(self, path: str | Path) -> Path:
-        from apophenic.inputs import locate, missing
+        from apophenic.inputs import locate, missing, where_now
 
         p = Path(path).expanduser()
         if p.is_absolute():
-            first = p
+            first = where_now(p)
         else:
             first = self.source.parent / p if self.source is not None else p
             if not first.exists():

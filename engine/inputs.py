@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 _WANTED: ContextVar[tuple[dict[str, dict[str, str]], tuple[Path, ...]] | None] = ContextVar("apophenic_recipe_inputs", default=None)
+_STAGED: ContextVar[tuple[Path, Path] | None] = ContextVar("apophenic_staged_folder", default=None)
 
 
 def digest(path: Path) -> str:
@@ -69,3 +70,30 @@ def missing(written: str) -> str | None:
     want = state[0][written]
     return (f"needs {want['name']} (sha256 {want['sha256'][:12]}…), found neither at {written} nor, "
             f"with that content, next to the picture or in a --read-from folder; put the file beside the picture")
+
+
+@contextmanager
+def staged(final: Path, now: Path) -> Iterator[None]:
+    """Within the block, a path under ``final`` — a run folder not yet published — is read from ``now``.
+
+    A pipeline's stages are written into the pipeline's staging folder, but each stage's
+    recipe names the previous stage where it will be once the pipeline is published: so the
+    recipe stays true afterwards, and equal pipelines give their stages equal folder names.
+    """
+    token = _STAGED.set((Path(final).absolute(), Path(now).absolute()))
+    try:
+        yield
+    finally:
+        _STAGED.reset(token)
+
+
+def where_now(path: Path) -> Path:
+    """Where the file at ``path`` is while its folder is staged (see :func:`staged`); else ``path``."""
+    state = _STAGED.get()
+    if state is None or not path.is_absolute():
+        return path
+    final, now = state
+    try:
+        return now / path.relative_to(final)
+    except ValueError:
+        return path

@@ -79,11 +79,15 @@ class Interrupted:
 
     @property
     def step(self) -> int:
-        return int(self.record["stopped_at"])
+        """The last step done (0 for a pipeline, which stops between or inside its stages)."""
+        return int(self.record.get("stopped_at", 0))
 
 
-def read_interrupted(folder: Path) -> Interrupted:
-    """The interrupted run in ``folder``, or a one-line error saying why it cannot be resumed."""
+def read_interrupted(folder: Path, kinds: tuple[str, ...] = ("run", "pipeline"), need_state: bool = True) -> Interrupted:
+    """The interrupted run (or pipeline) in ``folder``, or a one-line error saying why it cannot be resumed.
+
+    :param need_state: a run must hold its saved state (a pipeline's stage may instead start again).
+    """
     from apophenic import __version__
     from apophenic.record import FORMAT
 
@@ -100,15 +104,19 @@ def read_interrupted(folder: Path) -> Interrupted:
                              f"this apophenic reads format {FORMAT}")
     if record.get("status") != "interrupted":
         raise ApophenicError(f"{path}: status {record.get('status', 'finished')!r}: only an interrupted run can be resumed")
-    if record.get("kind") != "run":
-        raise ApophenicError(f"{path}: a {record.get('kind')!r} folder; only a single run can be resumed so far")
+    kind = record.get("kind")
+    if kind not in kinds:
+        raise ApophenicError(f"{path}: a {kind!r} folder; only {' or '.join(repr(k) for k in kinds)} folders can be resumed")
     made_by = (record.get("versions") or {}).get("apophenic")
     if made_by != __version__:
         raise ApophenicError(f"{path}: written by apophenic {made_by}, this is {__version__}; "
                              "a run resumes only with the version that started it")
-    if not (folder / STATE_FILE).is_file():
-        raise ApophenicError(f"{folder}: has no {STATE_FILE} (its optimizer cannot resume); rerun it instead")
-    if not isinstance(record.get("stopped_at"), int) or not isinstance(record.get("config"), dict):
-        raise ApophenicError(f"{path}: has no `stopped_at` step or `config`")
+    if not isinstance(record.get("config"), dict):
+        raise ApophenicError(f"{path}: has no `config`")
+    if kind == "run":
+        if need_state and not (folder / STATE_FILE).is_file():
+            raise ApophenicError(f"{folder}: has no {STATE_FILE} (its optimizer cannot resume); rerun it instead")
+        if not isinstance(record.get("stopped_at"), int):
+            raise ApophenicError(f"{path}: has no `stopped_at` step")
     source = record.get("source")
     return Interrupted(folder, record, Path(source) if isinstance(source, str) else None)

@@ -221,6 +221,8 @@ def run_data(data: dict[str, Any], source: Path | None, out: Path = DEFAULT_OUT,
 def resume_run(folder: Path | str, *, progress: bool = False, registry: "Registry | None" = None) -> "RunResult":
     """Continue an interrupted run folder (``status = "interrupted"``) to the pixels an uninterrupted run gives.
 
+    A pipeline keeps its finished stages, continues the interrupted one and runs the rest.
+
     Bad input — a folder that is not an interrupted run, or one another version wrote — is one
     :class:`~apophenic.errors.ApophenicError` line.
     """
@@ -228,6 +230,22 @@ def resume_run(folder: Path | str, *, progress: bool = False, registry: "Registr
     from apophenic.run import execute
 
     interrupted = read_interrupted(Path(folder))
+    whole = interrupted.folder.parent.parent
+    if interrupted.folder.parent.name == "stages" and (whole / "run.json").is_file():
+        from apophenic.errors import ApophenicError
+
+        raise ApophenicError(f"{interrupted.folder}: a stage of the pipeline in {whole}; "
+                             f"resume the pipeline: apophenic run --resume {whole}")
+    if interrupted.record["kind"] == "pipeline":
+        from apophenic import stages
+        from apophenic.image_file import read_image
+        from apophenic.record import RunResult
+
+        source = interrupted.source or interrupted.folder / "run.json"
+        record = stages.execute(interrupted.record["config"], source, interrupted.folder.parent, registry=registry,
+                                progress=progress, preset=interrupted.record.get("preset"), resume=interrupted)
+        done = Path(record["folder"])
+        return RunResult(done, record, read_image(done / "final.png"))
     config = validate_run(interrupted.record["config"], interrupted.source or interrupted.folder / "run.json",
                           registry=registry)
     return execute(config, interrupted.folder.parent, source=interrupted.source, registry=registry, progress=progress,

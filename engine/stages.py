@@ -34,7 +34,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,9 @@ from apophenic.preset_loader import resolve_extends
 from apophenic.registry import Registry, get_registry
 from apophenic.runs import with_options
 from apophenic.validation import validate_model
+
+if TYPE_CHECKING:
+    from apophenic.resume import Interrupted
 
 STAGE_KEYS = {"name", "preset", "set", "init", "variants"}
 
@@ -165,6 +168,20 @@ def _substitute(value: Any, previous: str) -> Any:
     return value
 
 
+def _published(config: BaseModel, now: Path, final: Path) -> BaseModel:
+    """``config`` with every path into the staging folder ``now`` written as it will be after publishing (``final``)."""
+    def move(value: Any) -> Any:
+        if isinstance(value, str) and (value == str(now) or value.startswith(str(now) + "/")):
+            return str(final) + value[len(str(now)):]
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        return value
+
+    return type(config).model_validate(move(config.model_dump(mode="json")))
+
+
 def _continue(config: BaseModel, init: str, previous: Path) -> BaseModel:
     """The stage's config with its generator starting from the previous run folder."""
     data = config.model_dump(mode="json")
@@ -188,19 +205,25 @@ def pipeline_name(data: dict[str, Any], preset: str | None) -> str:
 
 
 def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | None = None,
-            progress: bool = True, preset: str | None = None) -> dict[str, Any]:
+            progress: bool = True, preset: str | None = None, resume: "Interrupted | None" = None) -> dict[str, Any]:
     """Run every stage (and branch) in order; write the pipeline folder; return its run.json content.
 
     A stage that fails after others finished keeps them: the pipeline folder is written with
     ``status = "failed"`` and ``failed`` naming the stage, then the error is raised naming the
     stage and the folder. A stop request keeps them too (``status = "interrupted"``).
+
+    :param resume: an interrupted pipeline folder (:func:`apophenic.resume.read_interrupted`):
+        its finished stages are kept as they are, the interrupted stage continues from where it
+        stopped (or starts again when its optimizer cannot resume), and the rest run.
     """
+    from apophenic.inputs import staged
     from apophenic.run import execute as run_one
 
     registry = registry or get_registry()
     header, stages = parse(data, source, registry)
     started = time.perf_counter()
-    name = pipeline_name(data, preset)
+    name = resume.folder.name if resume else pipeline_name(data, preset)
+    earlier = _earlier_stages(resume)
     live: LiveFolder | None = None
     failure: dict[str, Any] | None = None
     cause: Exception | None = None
@@ -213,6 +236,10 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                   f"watch: apophenic view {out / name}", flush=True)
         with keeping_work(), run_folder(out, name) as folder:
             tmp = folder.path
+            # Stages read each other where they are now (the staging folder) but record where
+            # they will be: recipes stay true after publishing and equal pipelines name their
+            # stages alike.
+            now, final = tmp.absolute(), folder.final.absolute()
             branches: list[tuple[str, Path | None]] = [("", None)]
             chain: list[dict[str, Any]] = []
             for stage in stages:
@@ -220,19 +247,29 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                 for branch, previous in branches:
                     for variant, config, src in stage.variants:
                         where = f"stage {stage.index + 1}/{len(stages)} {stage.name}{' / ' + variant if variant else ''}"
+                        before = earlier.get((stage.index, variant or None, branch or None))
                         if stop_requested():
                             interrupted = RunInterrupted(folder.final, 0, 0)
                             break
+                        if before is not None and before.get("status") is None:  # finished before the interrupt
+                            kept = _keep(resume.folder / before["folder"], tmp / before["folder"])
+                            if progress:
+                                print(f"{where}: kept from the interrupted run", flush=True)
+                            chain.append(before)
+                            next_branches.append(("/".join(p for p in (branch, variant or stage.name) if p), kept))
+                            continue
                         try:
                             if previous is not None:
-                                # absolute: the stage resolves relative paths against its preset's folder, not the cwd
-                                config = _continue(config, stage.init, previous.absolute())
+                                config = _published(_continue(config, stage.init, previous.absolute()), now, final)
                             elif stage.index and stage.init != "none":
                                 raise ApophenicError(f"stages[{stage.index}]: no previous output to start from")
+                            again = _resumable_stage(resume, before, config)
                             if progress:
-                                print(f"{where}{' (from ' + branch + ')' if branch else ''}", flush=True)
-                            result = run_one(config, tmp / "stages", source=src, registry=registry, progress=progress,
-                                             preset=preset, live=live)
+                                went_on = " (continuing where it stopped)" if again else ""
+                                print(f"{where}{' (from ' + branch + ')' if branch else ''}{went_on}", flush=True)
+                            with staged(final, now):
+                                result = run_one(config, tmp / "stages", source=src, registry=registry, progress=progress,
+                                                 preset=preset, live=live, resume=again)
                         except RunInterrupted as exc:
                             interrupted = exc
                             chain.append({"stage": stage.name, "index": stage.index, "variant": variant or None,
@@ -261,14 +298,16 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
                 if failure or interrupted:
                     break
                 branches = next_branches
+            earlier_wall = float(resume.record.get("wall_seconds") or 0.0) if resume else 0.0
             if failure or interrupted:
                 record = folder.write(RunRecord(
                     kind="pipeline", preset=preset, config=data, pipeline=True, seed=header.seed, stages=chain,
                     status="failed" if failure else "interrupted", **({"failed": failure} if failure else {}),
-                    source=str(Path(source).resolve()), versions=versions(registry), wall_seconds=time.perf_counter() - started,
+                    source=str(Path(source).resolve()), versions=versions(registry),
+                    wall_seconds=earlier_wall + time.perf_counter() - started,
                 ))
             else:
-                record = _finish(folder, chain, branches, data, source, header, preset, started, registry)
+                record = _finish(folder, chain, branches, data, source, header, preset, started - earlier_wall, registry)
         published = True
     finally:
         if live is not None:
@@ -279,8 +318,48 @@ def execute(data: dict[str, Any], source: Path, out: Path, registry: Registry | 
             raise ApophenicError(message) from None
         raise RuntimeError(message) from cause  # a bug: keep its traceback
     if interrupted:
-        raise RunInterrupted(folder.final, interrupted.step, interrupted.steps, resumable=False)
+        raise RunInterrupted(folder.final, interrupted.step, interrupted.steps)
     return {**record.to_json(), "folder": str(folder.final)}
+
+
+def _earlier_stages(resume: "Interrupted | None") -> dict[tuple[int, str | None, str | None], dict[str, Any]]:
+    """An interrupted pipeline's stages by (index, variant, branch): what a resume can keep."""
+    if resume is None:
+        return {}
+    stages = resume.record.get("stages")
+    if not isinstance(stages, list):
+        raise ApophenicError(f"{resume.folder / 'run.json'}: has no `stages` list")
+    earlier = {}
+    for entry in stages:
+        if not (isinstance(entry, dict) and isinstance(entry.get("index"), int) and isinstance(entry.get("folder"), str)):
+            raise ApophenicError(f"{resume.folder / 'run.json'}: a `stages` entry without `index` and `folder`")
+        folder = Path(entry["folder"])
+        if folder.is_absolute() or ".." in folder.parts or not (resume.folder / folder / "run.json").is_file():
+            raise ApophenicError(f"{resume.folder / 'run.json'}: stage folder {entry['folder']!r} is not inside the pipeline's folder")
+        earlier[(entry["index"], entry.get("variant"), entry.get("from"))] = entry
+    return earlier
+
+
+def _keep(old: Path, new: Path) -> Path:
+    """A finished stage's folder copied into the new pipeline folder (the old one stays until it is replaced)."""
+    new.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(old, new, symlinks=True)
+    return new
+
+
+def _resumable_stage(resume: "Interrupted | None", before: dict[str, Any] | None, config: BaseModel) -> "Interrupted | None":
+    """The interrupted stage to continue, or None: it starts afresh (not interrupted, or its optimizer cannot resume)."""
+    from apophenic.resume import STATE_FILE, read_interrupted
+
+    if resume is None or before is None or before.get("status") != "interrupted":
+        return None
+    stage = read_interrupted(resume.folder / before["folder"], kinds=("run",), need_state=False)
+    if not (stage.folder / STATE_FILE).is_file():
+        return None
+    if stage.record["config"] != config.model_dump(mode="json"):
+        raise ApophenicError(f"{stage.folder}: this stage's settings are not the ones it was interrupted with "
+                             "(was the folder moved?); rerun the pipeline instead")
+    return stage
 
 
 def _finish(folder, chain: list[dict[str, Any]], branches: list[tuple[str, Path | None]], data: dict[str, Any],

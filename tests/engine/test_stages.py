@@ -297,10 +297,126 @@ optimizer = { steps = 3 }
             stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
     finally:
         get_registry().manager.unregister(plugin)
-    assert (stopped.value.step, stopped.value.steps, stopped.value.resumable) == (1, 3, False)
+    assert (stopped.value.step, stopped.value.steps, stopped.value.resumable) == (1, 3, True)
     (folder,) = (tmp_path / "out").iterdir()
     record = json.loads((folder / "run.json").read_text())
     assert record["status"] == "interrupted"
     assert [(s["stage"], s.get("status")) for s in record["stages"]] == [("draw", None), ("refine", "interrupted")]
     second = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
     assert (second["status"], second["stopped_at"]) == ("interrupted", 1)
+
+
+def _counting(at: int | None):
+    """A plugin counting steps across a whole pipeline, asking to stop after step ``at`` (counted from 1)."""
+    from apophenic import hookimpl
+    from apophenic.interrupt import request_stop
+
+    class StopAtStep:
+        calls = 0
+
+        @hookimpl
+        def on_step(self, state) -> None:
+            self.calls += 1
+            if self.calls == at:
+                request_stop("test")
+
+    return StopAtStep()
+
+
+def _run_counting(at, fn):
+    """``fn()`` with a step-counting plugin registered; returns (fn's result or the exception, steps taken)."""
+    from apophenic.registry import get_registry
+
+    plugin = _counting(at)
+    get_registry().manager.register(plugin, name=f"count-{id(plugin)}")
+    try:
+        try:
+            return fn(), plugin.calls
+        except KeyboardInterrupt as exc:
+            return exc, plugin.calls
+    finally:
+        get_registry().manager.unregister(plugin)
+
+
+_THREE_STAGES = """
+seed = 2
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 2 }
+[[stages]]
+name = "refine"
+preset = "tiny.toml"
+init = "image"
+optimizer = { steps = 3 }
+[[stages]]
+name = "again"
+preset = "tiny.toml"
+init = "none"
+optimizer = { steps = 2 }
+generator = { type = "image", path = "${previous}/final.png" }
+"""
+
+
+@pytest.mark.parametrize("stop_after", [3, 2], ids=["inside-stage-2", "between-stages"])
+def test_an_interrupted_pipeline_resumes_to_the_pixels_of_an_uninterrupted_one(tmp_path, tiny_preset, stop_after):
+    from apophenic.runs import resume_run
+
+    pipe = _write(tmp_path, "pipe.toml", _THREE_STAGES)
+    data, source = load_data(str(pipe))
+    whole, steps = _run_counting(None, lambda: stages.execute(data, source, tmp_path / "whole", progress=False, preset="pipe"))
+    assert steps == 7
+    stopped, _ = _run_counting(stop_after, lambda: stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe"))
+    assert stopped.resumable
+    (folder,) = (tmp_path / "out").iterdir()
+    first_stage = json.loads((folder / "stages" / json.loads((folder / "run.json").read_text())["stages"][0]["folder"].split("/")[-1] / "run.json").read_text())
+
+    resumed, steps = _run_counting(None, lambda: resume_run(folder))
+    assert steps == 7 - stop_after  # the finished stage is kept, the interrupted one continues: no step is taken twice
+    assert resumed.folder == folder and [p.name for p in (tmp_path / "out").iterdir()] == [folder.name]
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "finished" and [s["stage"] for s in record["stages"]] == ["draw", "refine", "again"]
+    kept = json.loads((folder / record["stages"][0]["folder"] / "run.json").read_text())
+    assert kept == first_stage  # the first stage's folder is the one the interrupted run wrote
+    for mine, theirs in zip(record["stages"], whole["stages"]):
+        a = np.asarray(Image.open(folder / mine["folder"] / "final.png"))
+        b = np.asarray(Image.open(Path(whole["folder"]) / theirs["folder"] / "final.png"))
+        assert np.array_equal(a, b), mine["stage"]
+    assert not list(folder.rglob("resume.pt")) and not list((tmp_path / "out").glob(".*"))
+
+
+def test_pipeline_stages_record_where_the_previous_stage_was_published(tmp_path, tiny_preset):
+    """Stage recipes name the published folder (not the staging one), so equal pipelines name their stages alike."""
+    pipe = _write(tmp_path, "pipe.toml", _THREE_STAGES)
+    data, source = load_data(str(pipe))
+    first = stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    names = [s["folder"] for s in first["stages"]]
+    folder = Path(first["folder"])
+    for stage in first["stages"][1:]:
+        config = json.loads((folder / stage["folder"] / "run.json").read_text())["config"]
+        path = Path(config["generator"]["path"])
+        assert path.is_file() and path.is_relative_to(folder.absolute())  # still true after publishing
+    again = stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
+    assert [s["folder"] for s in again["stages"]] == names
+
+
+def test_resume_refuses_a_stage_and_a_tampered_pipeline_in_one_line(tmp_path, tiny_preset, files_under):
+    from apophenic.runs import resume_run
+
+    pipe = _write(tmp_path, "pipe.toml", _THREE_STAGES)
+    data, source = load_data(str(pipe))
+    _run_counting(3, lambda: stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe"))
+    (folder,) = (tmp_path / "out").iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    stage = folder / record["stages"][1]["folder"]
+    with pytest.raises(ApophenicError, match=r"a stage of the pipeline in .*; resume the pipeline: apophenic run --resume "):
+        resume_run(stage)
+    before = files_under(tmp_path / "out")
+    for bad in ("../../elsewhere", "/etc", "stages/../../x"):
+        tampered = {**record, "stages": [{**record["stages"][0], "folder": bad}, *record["stages"][1:]]}
+        (folder / "run.json").write_text(json.dumps(tampered))
+        with pytest.raises(ApophenicError, match="is not inside the pipeline's folder") as refused:
+            resume_run(folder)
+        assert "\n" not in str(refused.value)
+    (folder / "run.json").write_text(json.dumps(record))
+    assert files_under(tmp_path / "out") == before  # a refusal writes nothing
