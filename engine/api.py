@@ -39,6 +39,7 @@ MODULES = (
     "apophenic.build",
     "apophenic.image_file",
     "apophenic.imagenet",
+    "apophenic.interrupt",
     "apophenic.loop",
     "apophenic.minilm",
     "apophenic.record",

@@ -71,7 +71,7 @@ class RunRecord(BaseModel):
     argv: list[str] = Field(default_factory=list, description="The command line's arguments.")
     wall_seconds: float | None = Field(None, description="Wall time of the whole run.")
     status: Literal["finished", "interrupted", "failed"] | None = Field(
-        None, description="`finished`; `interrupted` (Ctrl-C or SIGTERM: the picture at `stopped_at`, resumable with `apophenic run --resume`); `failed` (a pipeline whose stage failed: the finished stages are kept). Absent in folders of kinds that are always finished.")
+        None, description="`finished`; `interrupted` (Ctrl-C or SIGTERM: the picture at `stopped_at`, resumable with `apophenic run --resume`); `failed` (a pipeline whose stage failed: the finished stages are kept). A pipeline's folder keeps the finished stages. Absent in folders of kinds that are always finished.")
     stopped_at: int | None = Field(None, description="The last step done when the run was interrupted.")
     resumed_from: list[int] | None = Field(None, description="The steps an interrupted run was resumed after, in order.")
     source: str | None = Field(None, description="The preset file whose folder relative paths resolved against (what `--resume` rebuilds from).")
@@ -92,6 +92,7 @@ class RunRecord(BaseModel):
     # a style schedule
     schedule: dict[str, Any] | None = Field(None, description="Passes, tile, overlap and steps of a style schedule.")
     parts: list[dict[str, Any]] | None = Field(None, description="Each pass or tile: size, steps, objective at start and end.")
+    stopped_in: str | None = Field(None, description="The pass or tile an interrupted style schedule stopped in.")
 
     def to_json(self) -> dict[str, Any]:
         """The ``run.json`` content: ``format`` and ``kind`` first, then the fields that were set."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -66,3 +70,43 @@ def files_under():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+class CommandProcess:
+    """A real ``apophenic`` process for signal tests: start it, wait until it is working, read its last line."""
+
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+
+    @classmethod
+    def start(cls, cwd: Path, *args: str) -> "subprocess.Popen":
+        return subprocess.Popen([sys.executable, "-m", "apophenic.cli", *args], cwd=cwd, env=cls.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def wait(proc: "subprocess.Popen", ready, timeout: float = 180) -> None:
+        """Poll ``ready()`` until it is true; fail if the process ends first or it takes too long."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            if ready():
+                return
+            time.sleep(0.05)
+        raise AssertionError("the command never got going")
+
+    @staticmethod
+    def progress_step(folder: Path) -> int:
+        """The step a run's live ``progress.json`` reports, or -1."""
+        try:
+            return json.loads((folder / "progress.json").read_text())["step"]
+        except (OSError, ValueError, KeyError):
+            return -1
+
+    @staticmethod
+    def last_line(err: str) -> str:
+        return [line for line in err.splitlines() if line.strip()][-1]
+
+
+@pytest.fixture
+def command_process() -> type[CommandProcess]:
+    """:class:`CommandProcess`: real CLI processes for Ctrl-C / SIGTERM tests."""
+    return CommandProcess

@@ -6,6 +6,7 @@ Exit codes scripts can trust: 0 success, 1 a bug (traceback), 2 bad input
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -38,8 +39,44 @@ def build_app() -> typer.Typer:
     batch_cmd.install(app)
     view_cmd.install(app)
     registry = get_registry()
+    built_in = len(app.registered_commands), len(app.registered_groups)
     registry.hook.register_commands(cli=app)
+    # Every plugin's command keeps a run's work on the first Ctrl-C, as `apophenic run` does.
+    for info in app.registered_commands[built_in[0]:]:
+        info.callback = keeping_work_on_signals(info.callback)
+    for group in app.registered_groups[built_in[1]:]:
+        _wrap_group(group.typer_instance)
     return app
+
+
+def _wrap_group(group: typer.Typer | None) -> None:
+    if group is None:
+        return
+    for info in group.registered_commands:
+        info.callback = keeping_work_on_signals(info.callback)
+    for sub in group.registered_groups:
+        _wrap_group(sub.typer_instance)
+
+
+def keeping_work_on_signals(callback):
+    """A command whose first Ctrl-C, SIGTERM or SIGHUP lets a running run finish its step and keep
+    its folder (:mod:`apophenic.interrupt`), then says where the work is and exits 130."""
+    if callback is None or getattr(callback, "_keeps_work", False):
+        return callback
+
+    @functools.wraps(callback)
+    def command(*args, **kwargs):
+        from apophenic.interrupt import RunInterrupted, graceful
+
+        try:
+            with graceful():
+                return callback(*args, **kwargs)
+        except RunInterrupted as exc:
+            stopped(exc)  # here: typer turns a KeyboardInterrupt into its own exit before main() sees it
+            raise SystemExit(130) from None
+
+    command._keeps_work = True
+    return command
 
 
 def one_line(message: str) -> str:
@@ -126,5 +163,8 @@ def stopped(exc: KeyboardInterrupt) -> None:
 
     if isinstance(exc, RunInterrupted):
         where = f"at step {exc.step}/{exc.steps}" if exc.steps else "between stages"
+        if not exc.folder.is_dir():  # the run sat inside a command's own folder, which was not finished
+            print(f"interrupted {where}: nothing was kept", file=sys.stderr, flush=True)
+            return
         then = f"continue: apophenic run --resume {exc.folder}" if exc.resumable else "it cannot be resumed; rerun to finish"
         print(f"interrupted {where}: the work so far is in {exc.folder}/ ({then})", file=sys.stderr, flush=True)

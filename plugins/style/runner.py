@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 from apophenic.errors import ApophenicError
-from apophenic.plugins.style.schedule import Schedule, run_schedule
+from apophenic.plugins.style.schedule import Schedule, StopInPass, run_schedule
 
 
 def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing", progress: bool = False,
@@ -20,6 +20,7 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     run folder, so passes and tiles do not each write one.
     """
     from apophenic.errors import NonFiniteLoss
+    from apophenic.interrupt import keeping_work, stop_requested
     from apophenic.loop import build, make_loss, measure, optimize_steps
     from apophenic.runs import validate_run
 
@@ -33,8 +34,17 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
     bar = _bar(progress, label, pipeline.steps)
     with bar or contextlib.nullcontext():
         task = bar.add_task(label, total=pipeline.steps) if bar else None
+
+        def after_step(step: int, loss: float) -> None:
+            if bar:
+                bar.update(task, advance=1)
+            if stop_requested() and step < pipeline.steps:  # Ctrl-C: this step is done, keep the picture
+                with torch.no_grad():
+                    raise StopInPass(gen.render().detach().cpu(), step, pipeline.steps, label)
+
         try:
-            optimize_steps(pipeline, make_loss(pipeline), lambda step, loss: bar.update(task, advance=1) if bar else None)
+            with keeping_work():
+                optimize_steps(pipeline, make_loss(pipeline), after_step)
         except NonFiniteLoss as exc:
             raise NonFiniteLoss(f"{label}: {exc}") from None
     with torch.no_grad():
@@ -49,6 +59,7 @@ def optimize(data: dict[str, Any], source: Path | None, label: str = "optimizing
 def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out: Path, name: str = "style",
              progress: bool = True) -> tuple[Path, dict[str, Any]]:
     """Run a schedule and write ``out/<name>-<hash>/`` atomically: final.png (recipe embedded) and run.json."""
+    from apophenic.interrupt import keeping_work
     from apophenic.record import RunRecord, check_out, folder_name, run_folder
     from apophenic.runs import validate_run
 
@@ -60,11 +71,21 @@ def transfer(data: dict[str, Any], source: Path | None, schedule: Schedule, out:
     recipe = {"config": config.model_dump(mode="json"), "preset": name, "style_schedule": plan}
     check_out(out)
     log: list[dict[str, Any]] = []
+    stopped: StopInPass | None = None
     with run_folder(out, folder_name(name, recipe)) as folder:
-        images = run_schedule(data, source, schedule, lambda d, s, label: optimize(d, s, label, progress, log), config.hw)
+        try:
+            with keeping_work():  # a first Ctrl-C between tiles waits for the next step too
+                images = run_schedule(data, source, schedule, lambda d, s, label: optimize(d, s, label, progress, log), config.hw)
+        except StopInPass as stop:  # Ctrl-C: the picture so far is written, marked interrupted
+            stopped, images = stop, stop.picture
         folder.save_png(images, "final.png", recipe)
+        stop_fields = {"status": "interrupted", "stopped_at": stopped.step, "stopped_in": stopped.label} if stopped else {}
         record = folder.write(RunRecord(kind="style", preset=name, config=recipe["config"], schedule=plan, seed=config.seed,
-                                        parts=log, wall_seconds=time.perf_counter() - started))
+                                        parts=log, wall_seconds=time.perf_counter() - started, **stop_fields))
+    if stopped is not None:
+        from apophenic.interrupt import RunInterrupted
+
+        raise RunInterrupted(folder.final, stopped.step, stopped.steps, resumable=False)
     return folder.final, record.to_json()
 
 

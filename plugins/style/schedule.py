@@ -88,6 +88,19 @@ Optimize = Callable[[dict[str, Any], Path | None, str], torch.Tensor]
 """Runs one engine config (data, source, label) and returns the final ``B×3×H×W`` images."""
 
 
+class StopInPass(BaseException):
+    """A stop request (Ctrl-C) ended a pass or tile after ``step`` of ``steps``.
+
+    ``images`` is that pass's (or tile's) picture then; :func:`run_schedule` fills in
+    ``picture``, the whole output so far. A BaseException, so no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, images: torch.Tensor, step: int, steps: int, label: str) -> None:
+        super().__init__(f"{label}: stopped at step {step}/{steps}")
+        self.images, self.step, self.steps, self.label = images, step, steps, label
+        self.picture: torch.Tensor = images
+
+
 def _size_value(hw: tuple[int, int]) -> list[int]:
     return [hw[1], hw[0]]
 
@@ -183,7 +196,31 @@ def run_schedule(data: dict[str, Any], source: Path | None, schedule: Schedule, 
             done = []
             for i, region in enumerate(regions):
                 tile_data = _pass_config(data, size, result, steps[n], files, region, size)
-                done.append((region, optimize(tile_data, source, f"{label}, tile {i + 1}/{len(regions)}")))
+                try:
+                    done.append((region, optimize(tile_data, source, f"{label}, tile {i + 1}/{len(regions)}")))
+                except StopInPass as stop:
+                    stop.picture = _so_far([*done, (region, stop.images)], size, schedule.overlap,
+                                           _start_of_pass(data, result, size, files, stop.images.shape[0]))
+                    raise
             result = stitch(done, size, schedule.overlap)
     assert result is not None
     return result
+
+
+def _start_of_pass(data: dict[str, Any], previous: torch.Tensor | None, size: tuple[int, int], files: "_Files",
+                   batch: int) -> torch.Tensor:
+    """What a pass starts from: the previous pass upsampled, else the generator's image, else mid-grey."""
+    if previous is not None:
+        return images.resize(previous, size)
+    gen = data.get("generator", {})
+    if gen.get("type") == "style-image" and gen.get("image"):
+        return images.resize(files.image(gen["image"], "generator.image"), size).expand(batch, -1, -1, -1)
+    return torch.full((batch, 3, *size), 0.5)
+
+
+def _so_far(tiles: list[tuple[Region, torch.Tensor]], size: tuple[int, int], overlap: int, start: torch.Tensor) -> torch.Tensor:
+    """A pass interrupted among its tiles: the tiles done (and the one stopped) over the pass's start."""
+    covered = torch.zeros(1, 1, *size, dtype=torch.bool)
+    for (top, left, h, w), _ in tiles:
+        covered[..., top:top + h, left:left + w] = True
+    return torch.where(covered, stitch(tiles, size, overlap), start.cpu())

@@ -84,3 +84,44 @@ def test_a_second_signal_quits_at_once_keeping_nothing(tmp_path, tiny_preset):
     _, code, err = _interrupt(tmp_path, proc, signal.SIGINT, signal.SIGINT)
     assert code == 130 and "Traceback" not in err
     assert not (tmp_path / "out").exists()  # not the run folder, not the hidden one, not the output folder
+
+
+def test_an_interrupted_pipeline_resumes_from_the_command_line(tmp_path, tiny_preset, command_process):
+    (tmp_path / "pipe.toml").write_text("""
+seed = 4
+[[stages]]
+name = "draw"
+preset = "tiny.toml"
+optimizer = { steps = 2 }
+[[stages]]
+name = "refine"
+preset = "tiny.toml"
+init = "image"
+optimizer = { steps = 300 }
+output = { preview_every = 1 }
+""")
+
+    def in_second_stage() -> bool:
+        for folder in (tmp_path / "out").glob("[!.]*"):
+            try:
+                progress = json.loads((folder / "progress.json").read_text())
+            except (OSError, ValueError):
+                continue
+            if "02-refine" in progress.get("run", "") and progress.get("step", 0) >= 3:
+                return True
+        return False
+
+    proc = command_process.start(tmp_path, "run", "pipe.toml", "--out", "out")
+    command_process.wait(proc, in_second_stage)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    (folder,) = (tmp_path / "out").iterdir()
+    assert command_process.last_line(err).endswith(f"(continue: apophenic run --resume out/{folder.name})")
+    done = subprocess.run([sys.executable, "-m", "apophenic.cli", "run", "--resume", f"out/{folder.name}", "-q"],
+                          cwd=tmp_path, env=command_process.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "finished" and [s["stage"] for s in record["stages"]] == ["draw", "refine"]
+    refine = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
+    assert refine["status"] == "finished" and refine["resumed_from"][0] >= 3
