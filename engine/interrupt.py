@@ -1,13 +1,16 @@
 """Ctrl-C and SIGTERM that keep the work.
 
-A command that wants it (``apophenic run``) wraps its work in :func:`graceful`. While a
-run's steps are going (:func:`keeping_work`), the first SIGINT, SIGTERM or SIGHUP only asks the run
-to stop: it finishes the current step and writes its folder with ``status = "interrupted"``.
-A second signal — or any signal while no work can be kept (building, loading) — raises
-:class:`KeyboardInterrupt` at once, which removes every staging folder on its way out.
+The command line runs ``apophenic run`` and every plugin's command inside :func:`graceful`.
+While a run's steps are going (:func:`keeping_work`), the first SIGINT, SIGTERM or SIGHUP only
+asks the run to stop: it finishes the current step and writes its folder with ``status =
+"interrupted"``. A second signal — or any signal while no work can be kept (building,
+loading) — raises :class:`KeyboardInterrupt` at once, which removes every staging folder on
+its way out.
 
-Without :func:`graceful` nothing changes: a signal behaves as Python's default does, so a
-batch worker or a plugin's own command is not surprised.
+A command with its own loop takes part by wrapping its steps in :func:`keeping_work`,
+checking :func:`stop_requested` after each step, writing what it has and raising
+:class:`RunInterrupted`. Outside :func:`graceful` (a batch worker, a script) nothing
+changes: a signal behaves as Python's default does.
 """
 
 from __future__ import annotations
