@@ -228,16 +228,14 @@ def publish(tmp: Path, final: Path) -> None:
         else:
             (final / MARKER).unlink(missing_ok=True)  # a finished run folder holds only the run's files
             return
-        try:
-            before = final.lstat().st_ino
-        except FileNotFoundError:
+        before = _identity(final)
+        if before is None:
             continue  # another writer moved it aside in between
         if not (is_ours(final) or _was_written_by_run(final)):
-            try:
-                same = final.lstat().st_ino == before
-            except FileNotFoundError:
-                same = False
-            if same:  # the same folder, checked while it stood still: someone else's, never replaced
+            # Other writers may have swapped the folder while it was read, and a freed inode
+            # number comes back: only a folder that stood still through a second look, and
+            # failed it too, is someone else's (and never replaced).
+            if _identity(final) == before and not (is_ours(final) or _was_written_by_run(final)) and _identity(final) == before:
                 raise ApophenicError(f"{final}: already exists and was not written by apophenic; move it away first")
             continue
         aside = final.parent / _staging_name("old", final.name)
@@ -252,6 +250,15 @@ def publish(tmp: Path, final: Path) -> None:
             continue
         shutil.rmtree(aside, ignore_errors=True)  # we just moved it there under a unique name: it is ours
     raise ApophenicError(f"{final}: other writers kept replacing it; gave up after {PUBLISH_ATTEMPTS} attempts")
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which folder stands at ``path`` now (device, inode, change time), or None when none does."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
 
 
 def owner_alive(pid: int | str) -> bool:
