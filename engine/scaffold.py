@@ -50,11 +50,31 @@ apophenic run __NAME__     # writes apophenic-out/__NAME__-<hash>/final.png
 python -m pytest tests     # the plugin's own tests
 ```
 
-Edit `__MODULE__/__init__.py`; the plugin authors' guide is `docs/plugins/`
+Edit `__MODULE__/__KIND__.py` (the __KIND__; `__init__.py` registers it); the plugin authors' guide is `docs/plugins/`
 in the apophenic repository (tutorial, one page per hook, testing).
 """
 
-HOOK_PRESETS = '''
+PACKAGE = '''\
+"""The __NAME__ plugin: registers the __NAME__ __KIND__ (in `__KIND__.py`) and its preset.
+
+The hook imports the __KIND__ inside its body: apophenic calls it only when a run needs
+components, so `apophenic --help` and `apophenic presets` stay quick (no torch) with this
+plugin installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apophenic import hookimpl
+
+
+@hookimpl
+def register___KIND__s(register):
+    from __MODULE__.__KIND__ import __CLASS__Config
+
+    register(__CLASS__Config)
+
 
 @hookimpl
 def register_presets(register):
@@ -67,7 +87,6 @@ MODULES = {
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import torch
@@ -75,7 +94,7 @@ import torch.nn.functional as F
 from pydantic import Field
 from torch import nn
 
-from apophenic import BuildContext, Generator, GeneratorConfig, hookimpl
+from apophenic import BuildContext, Generator, GeneratorConfig
 
 
 class __CLASS__(Generator):
@@ -106,24 +125,19 @@ class __CLASS__Config(GeneratorConfig):
         noise = 0.1 * torch.randn(self.batch, 3, rows, cols, generator=ctx.random(salt=1))
         return __CLASS__(noise, ctx.size).to(ctx.device)
 
-
-@hookimpl
-def register_generators(register):
-    register(__CLASS__Config)
 ''',
     "perceiver": '''\
 """The __NAME__ perceiver: a small frozen CNN with seeded random weights (replace it with your own network)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import torch
 from pydantic import Field
 from torch import nn
 
-from apophenic import BuildContext, Perceiver, PerceiverConfig, hookimpl
+from apophenic import BuildContext, Perceiver, PerceiverConfig
 
 
 def network(channels: int, seed: int) -> nn.Sequential:
@@ -165,23 +179,18 @@ class __CLASS__Config(PerceiverConfig):
     def build(self, ctx: BuildContext) -> Perceiver:
         return __CLASS__(self.channels, self.seed).to(ctx.device)
 
-
-@hookimpl
-def register_perceivers(register):
-    register(__CLASS__Config)
 ''',
     "objective": '''\
 """The __NAME__ objective: make classifiers see any of several ImageNet classes (replace it with your own score)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import torch
 from pydantic import Field
 
-from apophenic import LOGITS, BuildContext, Objective, ObjectiveConfig, hookimpl
+from apophenic import LOGITS, BuildContext, Objective, ObjectiveConfig
 
 
 class __CLASS__Config(ObjectiveConfig):
@@ -208,10 +217,6 @@ class __CLASS__Config(ObjectiveConfig):
         # Returned unweighted: the engine multiplies by `weight`.
         return Objective(score, f"any of {', '.join(self.targets)}", needs={(n, LOGITS) for n in names})
 
-
-@hookimpl
-def register_objectives(register):
-    register(__CLASS__Config)
 ''',
 }
 
@@ -410,11 +415,11 @@ def _fill(template: str, name: str, kind: str) -> str:
 def files(name: str, kind: str) -> dict[str, str]:
     """Relative path -> content of every file of a new plugin package."""
     module = module_name(name)
-    code = MODULES[kind].rstrip("\n") + "\n" + HOOK_PRESETS
     return {
         "pyproject.toml": _fill(PYPROJECT, name, kind),
         "README.md": _fill(README, name, kind),
-        f"{module}/__init__.py": _fill(code, name, kind),
+        f"{module}/__init__.py": _fill(PACKAGE, name, kind),
+        f"{module}/{kind}.py": _fill(MODULES[kind], name, kind),
         f"{module}/presets/{name}.toml": _fill(PRESETS[kind], name, kind),
         f"tests/test_{module}.py": _fill(TEST_COMMON + TESTS[kind], name, kind),
     }

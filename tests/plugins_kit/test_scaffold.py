@@ -31,6 +31,24 @@ def test_scaffold_writes_a_package_that_loads_as_a_plugin(kind, tmp_path, core_a
         compile(path.read_text(), str(path), "exec")
 
 
+@pytest.mark.parametrize("kind", SCAFFOLD_KINDS)
+def test_a_scaffolded_plugin_keeps_help_and_presets_free_of_torch(kind, tmp_path):
+    """Its package registers hooks without importing torch; the component comes in when a run needs it."""
+    import subprocess
+
+    name, module_name = f"kit-{kind}", f"apophenic_kit_{kind}"
+    folder = scaffold(name, kind, tmp_path)
+    # as `apophenic --help` and `apophenic presets` load plugins
+    probe = (f"import sys; sys.path.insert(0, {str(folder)!r}); import {module_name}; "
+             "from apophenic.registry import load; "
+             f"registry = load(extra=[({name!r}, {module_name})]); assert {name!r} in registry.presets; "
+             "print('torch' in sys.modules); "
+             f"assert {name!r} in registry.components[{kind!r}]; print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]  # presets without torch; the component with it
+
+
 def test_scaffold_refuses_bad_or_taken_names_and_writes_nothing(tmp_path, core_and):
     registry = core_and()
     for name, kind, message in [
