@@ -1,6 +1,6 @@
 """Interrupt test: Ctrl-C (or SIGTERM) real `apophenic run` processes at random steps, resume each, compare pixels.
 
-    python benchmarks/interrupt_resume.py [--runs 20] [--steps 40] [--size 48] [--seed 0]
+    python benchmarks/interrupt_resume.py [--runs 20] [--steps 40] [--size 48] [--seed 0] [--pipeline]
 
 One uninterrupted run gives the reference picture. Then each round starts the same run,
 waits until its progress.json says a random step k was done, sends SIGINT (even rounds)
@@ -9,6 +9,12 @@ run.json status "interrupted" with stopped_at >= k, final.png readable, resume.p
 every snapshot up to stopped_at, nothing hidden left in the output folder. Then
 `apophenic run --resume` finishes it and its final.png is compared with the reference.
 Reported: intact folders and identical resumes out of the rounds.
+
+With ``--pipeline`` the run is a two-stage pipeline (the same preset, then a second stage
+starting from its picture, ``--steps`` each); the random step counts across both stages,
+so some signals land in the first stage and some in the second. An intact folder there is
+the pipeline's: status "interrupted", the finished stages and the interrupted one, the line
+naming ``--resume``; the resumed pipeline's picture is compared with an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -53,6 +59,17 @@ schedule = "cosine"
 [output]
 preview_every = 1
 snapshot_every = 5
+"""
+
+PIPELINE = """
+seed = 3
+[[stages]]
+name = "first"
+preset = "tiny.toml"
+[[stages]]
+name = "second"
+preset = "tiny.toml"
+init = "image"
 """
 
 ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
@@ -110,17 +127,66 @@ def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | Non
     return problems, folder
 
 
+def check_pipeline(out: Path, code: int, err: str) -> tuple[list[str], Path | None]:
+    """Problems with an interrupted pipeline's output folder (none: intact)."""
+    problems = []
+    entries = list(out.iterdir())
+    if [e for e in entries if e.name.startswith(".")]:
+        problems.append(f"hidden leftovers {[e.name for e in entries]}")
+    visible = [e for e in entries if not e.name.startswith(".")]
+    if code != 130:
+        problems.append(f"exit {code}")
+    if len(visible) != 1:
+        return problems + [f"{len(visible)} folders"], None
+    folder = visible[0]
+    try:
+        record = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        return problems + [f"run.json: {exc}"], folder
+    stages = record.get("stages") or []
+    if record.get("status") != "interrupted" or not stages:
+        problems.append(f"status {record.get('status')} with {len(stages)} stages")
+    for stage in stages:
+        if not (folder / stage["folder"] / "final.png").is_file():
+            problems.append(f"stage {stage['stage']} has no final.png")
+    last = err.strip().splitlines()[-1:] if err.strip() else []
+    if not last or not last[0].startswith("interrupted ") or "--resume" not in last[0]:
+        problems.append(f"message {last}")
+    if (folder / "preview.png").exists() or (folder / "progress.json").exists():
+        problems.append("live files left in the published folder")
+    return problems, folder
+
+
+def wait_for_pipeline(out: Path, step: int, steps: int, proc: subprocess.Popen) -> None:
+    """Until the pipeline has done ``step`` steps counted across its two stages."""
+    while proc.poll() is None:
+        for progress in out.glob("[!.]*/progress.json"):
+            try:
+                data = json.loads(progress.read_text())
+                done = data["step"] + (steps if "02-second" in data["run"] else 0)
+                if done >= step:
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+        time.sleep(0.02)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--size", type=int, default=48)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pipeline", action="store_true", help="Interrupt a two-stage pipeline instead of one run.")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="apophenic-interrupt-"))
     preset = root / "tiny.toml"
     preset.write_text(PRESET.format(size=args.size, steps=args.steps))
+    if args.pipeline:
+        (root / "pipe.toml").write_text(PIPELINE)
+        preset = root / "pipe.toml"
+    total = args.steps * (2 if args.pipeline else 1)
     subprocess.run([*CLI, str(preset), "--out", str(root / "whole"), "-q"], env=ENV, check=True)
     (reference,) = (root / "whole").iterdir()
     want = pixels(reference / "final.png")
@@ -128,14 +194,17 @@ def main() -> None:
     started = time.perf_counter()
     for i in range(args.runs):
         out = root / f"cut-{i:02d}"
-        k = rng.randint(1, args.steps - 1)
+        k = rng.randint(1, total - 1)
         sig = signal.SIGINT if i % 2 == 0 else signal.SIGTERM
         proc = subprocess.Popen([*CLI, str(preset), "--out", str(out)], env=ENV,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(out, k, proc)
+        if args.pipeline:
+            wait_for_pipeline(out, k, args.steps, proc)
+        else:
+            wait_for(out, k, proc)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=300)
-        problems, folder = check(out, k, proc.returncode, err)
+        problems, folder = check_pipeline(out, proc.returncode, err) if args.pipeline else check(out, k, proc.returncode, err)
         intact += not problems
         same = False
         if folder is not None and not problems:
@@ -144,7 +213,10 @@ def main() -> None:
             if done.returncode:
                 problems.append(f"resume exit {done.returncode}: {done.stderr.strip()[-200:]}")
         identical += same
-        stopped = json.loads((folder / "run.json").read_text()).get("resumed_from") if folder else None
+        record = json.loads((folder / "run.json").read_text()) if folder else {}
+        stopped = record.get("resumed_from") if not args.pipeline else [
+            (st["stage"], (json.loads((folder / st["folder"] / "run.json").read_text()).get("resumed_from") or [None])[0])
+            for st in record.get("stages", [])]
         print(f"run {i + 1:2d}: {sig.name:7s} after step {k:2d}, stopped at {stopped}, "
               f"{'intact' if not problems else problems}, resumed {'identical' if same else 'DIFFERENT'}", flush=True)
     print(f"{intact}/{args.runs} intact folders, {identical}/{args.runs} resumed to identical pixels "
