@@ -94,7 +94,11 @@ def _resume(folder: Path, quiet: bool) -> None:
     from apophenic.runs import resume_run
 
     result = resume_run(folder, progress=not quiet)
-    if not quiet:
+    if quiet:
+        return
+    if result.record.get("kind") == "pipeline":
+        _pipeline_summary({**result.record, "folder": str(result.folder)})
+    else:
         _summary(result.folder, result.record)
 
 

@@ -97,7 +97,7 @@ optimizer = { steps = 2 }
 name = "refine"
 preset = "tiny.toml"
 init = "image"
-optimizer = { steps = 300 }
+optimizer = { steps = 60 }
 output = { preview_every = 1 }
 """)
 
@@ -118,9 +118,11 @@ output = { preview_every = 1 }
     assert proc.returncode == 130, err
     (folder,) = (tmp_path / "out").iterdir()
     assert command_process.last_line(err).endswith(f"(continue: apophenic run --resume out/{folder.name})")
-    done = subprocess.run([sys.executable, "-m", "apophenic.cli", "run", "--resume", f"out/{folder.name}", "-q"],
+    done = subprocess.run([sys.executable, "-m", "apophenic.cli", "run", "--resume", f"out/{folder.name}"],
                           cwd=tmp_path, env=command_process.env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert "stage 1/2 draw: kept from the interrupted run" in done.stdout and "(continuing where it stopped)" in done.stdout
+    assert f"out/{folder.name}  2 stage runs in " in done.stdout  # the pipeline's summary
     record = json.loads((folder / "run.json").read_text())
     assert record["status"] == "finished" and [s["stage"] for s in record["stages"]] == ["draw", "refine"]
     refine = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
