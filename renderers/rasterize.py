@@ -172,17 +172,17 @@ def _blob_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset: 
     blob = elem // E  # flat b*L + l
     b, index = blob // L, blob % L
     af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
-    ax, ay, ex, ey = af[elem, 0], af[elem, 1], ef[elem, 0], ef[elem, 1]
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + index)
-    col = lambda v: v[:, None, None]  # noqa: E731
     G = keys.numel()
-    dist = piece_distance(ax, ay, ex, ey, torch.zeros_like(ax), None, None, None, tx, ty, inverse, G, grid.T)
-    # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
-    bf = poly[..., 1:, :].reshape(-1, 2)
-    px, py = grid.pixel_offsets(tx, ty, torch.zeros_like(ax), torch.zeros_like(ay))
-    wind = g.crossings(px, py, col(ax), col(ay), col(bf[elem, 0]), col(bf[elem, 1]))
-    winding = torch.zeros((G, grid.T, grid.T), dtype=torch.int32, device=scene.device).index_add_(0, inverse, wind.to(torch.int32))
+    dist = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], None, None, None, None, elem, tx, ty, inverse, G, grid.T)
+    with torch.no_grad():
+        # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
+        col = lambda v: v[elem][:, None, None]  # noqa: E731
+        bf = poly[..., 1:, :].reshape(-1, 2)
+        px, py = grid.pixel_offsets(tx, ty, torch.zeros(elem.shape, device=scene.device), torch.zeros(elem.shape, device=scene.device))
+        wind = g.crossings(px, py, col(af[:, 0]), col(af[:, 1]), col(bf[:, 0]), col(bf[:, 1]))
+        winding = torch.zeros((G, grid.T, grid.T), dtype=torch.int32, device=scene.device).index_add_(0, inverse, wind.to(torch.int32))
     sd = torch.where(winding != 0, -dist, dist)
     first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
     gblob = blob[first]
@@ -213,20 +213,19 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     stroke = elem // N  # flat b*S + s
     b, s = stroke // S, stroke % S
     af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
-    ax, ay = af[elem, 0], af[elem, 1]
     butt = ~scene.stroke_round
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + s)
     G = keys.numel()
+    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
+    gstroke = stroke[first]  # the stroke of each group
     caps = cut_start = cut_end = None
     if bool(butt.any()):
         near_start, near_end = g.cap_reach(e.detach(), half.detach(), butt)
         ends = torch.cat([poly[..., 0, :], e[..., 0, :], poly[..., -1, :], e[..., -1, :]], -1)  # B×S×8
-        caps = ends.reshape(-1, 8)[stroke]
-        cut_start, cut_end = near_start.reshape(-1)[elem], near_end.reshape(-1)[elem]
-    sdmin = piece_distance(ax, ay, ef[elem, 0], ef[elem, 1], half.reshape(-1)[stroke], caps, cut_start, cut_end, tx, ty, inverse, G, grid.T)
-    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
-    gstroke = stroke[first]
+        caps = ends.reshape(-1, 8)[gstroke]
+        cut_start, cut_end = near_start.reshape(-1), near_end.reshape(-1)
+    sdmin = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], half.reshape(-1)[gstroke], caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
     rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
     opacity = rgba[:, 3] * ink.reshape(-1)[gstroke]
     return _Layers(keys, keys // grid.n_primitives, g.hard_coverage(sdmin) * opacity[:, None, None], rgba[:, :3])
