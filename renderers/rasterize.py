@@ -27,9 +27,9 @@ DEFAULT_TILE = 8
 
 @dataclass
 class _Layers:
-    """Coverage maps of (tile, primitive) groups, before compositing."""
+    """Coverage maps of (tile, primitive) groups, before compositing, sorted by key."""
 
-    key: torch.Tensor  # (G,) int64: tile * n_primitives + paint order
+    key: torch.Tensor  # (G,) int64: tile * n_primitives + paint order, ascending
     tile: torch.Tensor  # (G,) int64: global tile index (batch-major)
     alpha: torch.Tensor  # (G, T, T): coverage × opacity
     rgb: torch.Tensor  # (G, 3)
@@ -95,19 +95,36 @@ class _Grid:
 
     @torch.no_grad()
     def near(self, elem, tx, ty, start, vector, reach):
-        """Keep the (piece, tile) pairs whose tile lies within ``reach`` of the piece itself.
+        """Keep the (piece, tile) pairs where some pixel centre of the tile lies within ``reach`` of the piece.
 
         The bounding box of a slanted piece grown by its reach holds tiles that no point of
-        the piece comes near; dropping them here saves their T×T distances. A tile is kept
-        when its centre is within reach plus half the tile's diagonal of the segment.
+        the piece comes near; dropping them here saves their T×T distances. The test is exact
+        (up to 1e-3 px) for the box spanned by the tile's pixel centres: a segment and a box
+        that do not intersect are nearest at an end of the segment or a corner of the box.
         """
-        half = self.T / 2
-        cx = (tx * self.T).to(start.dtype) + half - start[elem, 0]
-        cy = (ty * self.T).to(start.dtype) + half - start[elem, 1]
+        T = self.T
+        ax, ay = start[elem, 0], start[elem, 1]
         vx, vy = vector[elem, 0], vector[elem, 1]
-        t = ((cx * vx + cy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
-        dist = torch.hypot(cx - t * vx, cy - t * vy)
-        keep = torch.nonzero(dist <= reach[elem] + half * math.sqrt(2.0) + 1e-3, as_tuple=True)[0]
+        r = reach[elem] + 1e-3
+        lo_x = (tx * T).to(ax.dtype) + 0.5
+        lo_y = (ty * T).to(ay.dtype) + 0.5
+        hi_x, hi_y = lo_x + (T - 1), lo_y + (T - 1)
+        inv_len2 = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
+
+        def to_box(px, py):  # point to box distance
+            return torch.hypot((lo_x - px).clamp_min(0) + (px - hi_x).clamp_min(0), (lo_y - py).clamp_min(0) + (py - hi_y).clamp_min(0))
+
+        def to_piece(px, py):  # point to segment distance
+            cx, cy = px - ax, py - ay
+            t = ((cx * vx + cy * vy) * inv_len2).clamp(0.0, 1.0)
+            return torch.hypot(cx - t * vx, cy - t * vy)
+
+        d = torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy))
+        for cx in (lo_x, hi_x):
+            for cy in (lo_y, hi_y):
+                d = torch.minimum(d, to_piece(cx, cy))
+        keep = (d <= r) | _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y)
+        keep = torch.nonzero(keep, as_tuple=True)[0]
         return elem[keep], tx[keep], ty[keep]
 
     def tile_index(self, batch: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
@@ -118,6 +135,18 @@ class _Grid:
         dx = (tx * self.T).to(ox.dtype)[:, None] + self.centres[None, :] - ox[:, None]
         dy = (ty * self.T).to(oy.dtype)[:, None] + self.centres[None, :] - oy[:, None]
         return dx[:, None, :], dy[:, :, None]
+
+
+def _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y) -> torch.Tensor:
+    """Whether segment ``a + t·v``, ``t`` in [0, 1], meets the box (slab test)."""
+    def slab(o, v, lo, hi):
+        inv = 1.0 / torch.where(v == 0, torch.full_like(v, 1e-30), v)
+        t0, t1 = (lo - o) * inv, (hi - o) * inv
+        return torch.minimum(t0, t1), torch.maximum(t0, t1)
+
+    x0, x1 = slab(ax, vx, lo_x, hi_x)
+    y0, y1 = slab(ay, vy, lo_y, hi_y)
+    return torch.maximum(torch.maximum(x0, y0), torch.zeros_like(x0)) <= torch.minimum(torch.minimum(x1, y1), torch.ones_like(x1))
 
 
 def _groups(grid: _Grid, tile: torch.Tensor, order: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,6 +163,8 @@ def _rect_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float) -> _Laye
     x0, y0, x1, y1 = box.unbind(-1)
     elem, tx, ty = grid.pairs(x0.detach() - 0.5, y0.detach() - 0.5, x1.detach() + 0.5, y1.detach() + 0.5)
     b, r = elem // R, elem % R
+    order = torch.argsort(grid.tile_index(b, tx, ty) * grid.n_primitives + r)  # layers sorted by key, like the other kinds
+    elem, tx, ty, b, r = elem[order], tx[order], ty[order], b[order], r[order]
     dx, dy = grid.pixel_offsets(tx, ty, torch.zeros_like(x0[elem]), torch.zeros_like(y0[elem]))
     col = lambda v: v[elem][:, None, None]  # noqa: E731
     cover = g.rect_coverage(dx, dy, (col(x0), col(y0), col(x1), col(y1)))
@@ -236,11 +267,13 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
     T, B = grid.T, grid.batch
     n_tiles = B * grid.per_image
     bg = background[torch.arange(n_tiles, device=grid.device) // grid.per_image][:, :, None, None]  # (B·tiles)×3×1×1
-    if layers:
+    if len(layers) == 1:  # one kind of primitive: its keys are already sorted
+        out = composite_over(bg.expand(n_tiles, 3, T, T), layers[0].alpha, layers[0].rgb, layers[0].tile)
+    elif layers:
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
         tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order].clamp(max=g.ALPHA_MAX)
+        alpha = torch.cat([x.alpha for x in layers])[order]
         rgb = torch.cat([x.rgb for x in layers])[order]
         out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
