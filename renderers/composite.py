@@ -61,14 +61,18 @@ class Over(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):  # type: ignore[override]
         base, alpha, rgb, tile, above, trans, weight, cut = ctx.saved_tensors
-        grad = grad_out.index_select(0, tile)  # G×3×T×T: the gradient at each layer's tile
+        grad_out = grad_out.contiguous()  # it arrives as a permuted view of the image's gradient; gathers from that are slow
+        G, T = alpha.shape[0], alpha.shape[-1]
+        # The gradient at each layer's tile; sums over channels or pixels are batched matmuls
+        # (broadcast products over G×3×T×T are several times slower on CPU).
+        grad = grad_out.index_select(0, tile).view(G, 3, T * T)
         g_base = grad_out * trans[:, None] if ctx.needs_input_grad[0] else None
-        g_rgb = (grad * weight[:, None]).sum((2, 3)) if ctx.needs_input_grad[2] else None
+        g_rgb = torch.bmm(grad, weight.view(G, T * T, 1))[..., 0] if ctx.needs_input_grad[2] else None
         g_alpha = None
         if ctx.needs_input_grad[1]:
             # d out / d a_k = T_{>k} (c_k - under_k), dotted with the gradient: under_k·grad is the
             # bottom-up "over" of the scalars grad·c over grad·base.
-            mine = (grad * rgb[:, :, None, None]).sum(1)  # G×T×T: grad · c_k
+            mine = torch.bmm(rgb[:, None, :], grad).view(G, T, T)  # grad · c_k
             under = torch.empty_like(alpha)
             acc = (grad_out * base).sum(1)  # n×T×T: grad · base
             for idx in ctx.level_index:
