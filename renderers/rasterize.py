@@ -226,24 +226,19 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     if scene.num_strokes == 0:
         return None
     S = scene.num_strokes
-    pts = scene.stroke_points * torch.tensor([sx, sy], device=scene.device)
-    poly = g.flatten_open(pts, g.pieces_per_segment(pts))  # B×S×(N+1)×2
-    a, e = poly[..., :-1, :], poly[..., 1:, :] - poly[..., :-1, :]
-    N = a.shape[-2]
+    lines = g.flatten_pieces(scene.stroke_points * torch.tensor([sx, sy], device=scene.device))
+    a, e = lines.start, lines.end - lines.start  # P×2, pieces of all strokes (flat b*S + s in lines.path)
     half, ink = g.stroke_half_width(scene.stroke_width * math.sqrt(sx * sy))  # B×S
     with torch.no_grad():
-        reach = (half + 0.5 + 1e-3)[..., None]
-        bx = torch.stack([a[..., 0], a[..., 0] + e[..., 0]], -1)
-        by = torch.stack([a[..., 1], a[..., 1] + e[..., 1]], -1)
-        x0, x1 = bx.amin(-1) - reach, bx.amax(-1) + reach
-        y0, y1 = by.amin(-1) - reach, by.amax(-1) + reach
-    elem, tx, ty = grid.pairs(x0.reshape(-1), y0.reshape(-1), x1.reshape(-1), y1.reshape(-1))
-    elem, tx, ty = grid.near(elem, tx, ty, a.detach().reshape(-1, 2), e.detach().reshape(-1, 2), reach.expand(-1, -1, N).reshape(-1))
+        reach = half.reshape(-1)[lines.path] + 0.5 + 1e-3
+        x0, x1 = torch.minimum(a[:, 0], lines.end[:, 0]) - reach, torch.maximum(a[:, 0], lines.end[:, 0]) + reach
+        y0, y1 = torch.minimum(a[:, 1], lines.end[:, 1]) - reach, torch.maximum(a[:, 1], lines.end[:, 1]) + reach
+    elem, tx, ty = grid.pairs(x0, y0, x1, y1)
+    elem, tx, ty = grid.near(elem, tx, ty, a.detach(), e.detach(), reach)
     if elem.numel() == 0:
         return None
-    stroke = elem // N  # flat b*S + s
+    stroke = lines.path[elem]  # flat b*S + s
     b, s = stroke // S, stroke % S
-    af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
     butt = ~scene.stroke_round
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + s)
@@ -252,11 +247,10 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     gstroke = stroke[first]  # the stroke of each group
     caps = cut_start = cut_end = None
     if bool(butt.any()):
-        near_start, near_end = g.cap_reach(e.detach(), half.detach(), butt)
-        ends = torch.cat([poly[..., 0, :], e[..., 0, :], poly[..., -1, :], e[..., -1, :]], -1)  # B×S×8
-        caps = ends.reshape(-1, 8)[gstroke]
-        cut_start, cut_end = near_start.reshape(-1), near_end.reshape(-1)
-    sdmin = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], half.reshape(-1)[gstroke], caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
+        cut_start, cut_end = g.cap_reach(lines, half.detach().reshape(-1), butt.reshape(-1))
+        ends = torch.cat([a[lines.first], e[lines.first], lines.end[lines.last], e[lines.last]], -1)  # (B·S)×8
+        caps = ends[gstroke]
+    sdmin = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], half.reshape(-1)[gstroke], caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
     rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
     opacity = rgba[:, 3] * ink.reshape(-1)[gstroke]
     return _Layers(keys, keys // grid.n_primitives, g.hard_coverage(sdmin) * opacity[:, None, None], rgba[:, :3])
