@@ -64,7 +64,7 @@ class PieceDistance(torch.autograd.Function):
     """``out[g] = min over pairs p of group g of sd_p(pixels of p's tile)``; see :func:`piece_distance`."""
 
     @staticmethod
-    def forward(ctx, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, n_groups: int, tile: int):  # type: ignore[override]
+    def forward(ctx, ax, ay, ex, ey, hw, opacity, cap_points, cut_start, cut_end, piece, tx, ty, group, n_groups: int, tile: int):  # type: ignore[override]
         # Within a group every pair has the same half width (one stroke, or 0 for a blob), so the
         # minimum of ``dist - hw`` is ``sqrt(min dist²) - hw``: the hot loop keys on squared
         # distance, whose float bits are non-negative and already sort like the numbers.
@@ -76,16 +76,27 @@ class PieceDistance(torch.autograd.Function):
             plain = torch.nonzero(~capped, as_tuple=True)[0]
             _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, plain)
             _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile, torch.nonzero(capped, as_tuple=True)[0])
-        ctx.save_for_backward(ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, best)
         ctx.tile = tile
         d2 = best.view(torch.int32).view(n_groups, tile * tile, 2)[..., _HI].view(torch.float32)
         dist = torch.sqrt(d2).view(n_groups, tile, tile)
-        return dist if hw is None else dist - hw[:, None, None]
+        if opacity is None:
+            ctx.save_for_backward(ax, ay, ex, ey, hw, None, None, cap_points, cut_start, cut_end, piece, tx, ty, best)
+            return dist if hw is None else dist - hw[:, None, None]
+        # Hard coverage straight away: clamp(0.5 - sd, 0, 1) · opacity, sd = dist - hw.
+        raw = torch.sub((hw + 0.5)[:, None, None], dist, out=dist)
+        ctx.save_for_backward(ax, ay, ex, ey, hw, opacity, raw, cap_points, cut_start, cut_end, piece, tx, ty, best)
+        return raw.clamp(0.0, 1.0).mul_(opacity[:, None, None])
 
     @staticmethod
     def backward(ctx, grad_out):  # type: ignore[override]
-        ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, best = ctx.saved_tensors
+        ax, ay, ex, ey, hw, opacity, raw, cap_points, cut_start, cut_end, piece, tx, ty, best = ctx.saved_tensors
         tile = ctx.tile
+        g_opacity = None
+        if opacity is not None:
+            # out = clamp(raw, 0, 1) · opacity with raw = 0.5 - sd: the gradient reaching sd is
+            # -grad · opacity where the clamp passes it (0 <= raw <= 1), as autograd's clamp does.
+            g_opacity = torch.bmm(grad_out.reshape(-1, 1, tile * tile), raw.clamp(0.0, 1.0).reshape(-1, tile * tile, 1)).reshape(-1)
+            grad_out = torch.where((raw >= 0) & (raw <= 1), grad_out * -opacity[:, None, None], 0.0)
         flat = grad_out.reshape(-1)
         hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
         w = flat[hit]
@@ -128,7 +139,7 @@ class PieceDistance(torch.autograd.Function):
                 w_end * (s["fx_"] - c_along * fux) / fl_, w_end * (s["fy_"] - c_along * fuy) / fl_,
             ]
             g_caps = torch.zeros_like(cap_points).index_add_(0, grp, torch.stack(per, -1))
-        return (*grads, g_hw, g_caps, None, None, None, None, None, None, None, None)
+        return (*grads, g_hw, g_opacity, g_caps, None, None, None, None, None, None, None, None)
 
 
 def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -258,6 +269,7 @@ def piece_distance(
     ex: torch.Tensor,
     ey: torch.Tensor,
     hw: torch.Tensor | None,
+    opacity: torch.Tensor | None,
     cap_points: torch.Tensor | None,
     cut_start: torch.Tensor | None,
     cut_end: torch.Tensor | None,
@@ -272,7 +284,9 @@ def piece_distance(
 
     Per piece: start ``(ax, ay)`` and vector ``(ex, ey)`` in pixels, and for flat caps
     bool ``cut_start`` / ``cut_end`` saying which cap planes cut it. Per group: half
-    width ``hw`` (None: plain distance) and ``cap_points`` ``G×8`` = stroke start point,
+    width ``hw`` (None: plain distance), ``opacity`` (None: return the signed distance;
+    else return the hard coverage ``clamp(0.5 - sd, 0, 1) · opacity`` in the same
+    pass, the layer's alpha) and ``cap_points`` ``G×8`` = stroke start point,
     first piece vector, stroke end point, last piece vector (None, with the cuts, when
     no stroke has flat caps). Per (piece, tile) pair: the ``piece`` index, the tile
     ``(tx, ty)`` and the ``group``. Gradients flow to the per-piece and per-group
@@ -280,8 +294,11 @@ def piece_distance(
     """
     if cap_points is not None and (cut_start is None or cut_end is None or hw is None):
         raise ValueError("cap_points needs cut_start, cut_end and hw")
+    if opacity is not None and hw is None:
+        raise ValueError("opacity (coverage output) needs hw")
     args = [v.float() for v in (ax, ay, ex, ey)]
     hw32 = None if hw is None else hw.float()
+    op32 = None if opacity is None else opacity.float()
     caps = None if cap_points is None else cap_points.float()
-    sd = PieceDistance.apply(*args, hw32, caps, cut_start, cut_end, piece, tx, ty, group, n_groups, tile)
+    sd = PieceDistance.apply(*args, hw32, op32, caps, cut_start, cut_end, piece, tx, ty, group, n_groups, tile)
     return sd.to(ax.dtype)

@@ -206,7 +206,7 @@ def _blob_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset: 
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + index)
     G = keys.numel()
-    dist = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], None, None, None, None, elem, tx, ty, inverse, G, grid.T)
+    dist = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], None, None, None, None, None, elem, tx, ty, inverse, G, grid.T)
     with torch.no_grad():
         # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
         col = lambda v: v[elem][:, None, None]  # noqa: E731
@@ -250,10 +250,11 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
         cut_start, cut_end = g.cap_reach(lines, half.detach().reshape(-1), butt.reshape(-1))
         ends = torch.cat([a[lines.first], e[lines.first], lines.end[lines.last], e[lines.last]], -1)  # (B·S)×8
         caps = ends[gstroke]
-    sdmin = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], half.reshape(-1)[gstroke], caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
     rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
     opacity = rgba[:, 3] * ink.reshape(-1)[gstroke]
-    return _Layers(keys, keys // grid.n_primitives, g.hard_coverage(sdmin) * opacity[:, None, None], rgba[:, :3])
+    # The layer's alpha, g.hard_coverage(sd) · opacity, comes out of the distance pass itself.
+    alpha = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], half.reshape(-1)[gstroke], opacity, caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
+    return _Layers(keys, keys // grid.n_primitives, alpha, rgba[:, :3])
 
 
 def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> torch.Tensor:
