@@ -50,7 +50,7 @@ class Over(torch.autograd.Function):
             where = tile[idx]
             over_it = trans.index_select(0, where)
             above.index_copy_(0, idx, over_it)
-            trans.index_copy_(0, where, over_it - over_it * alpha.index_select(0, idx))
+            trans.index_copy_(0, where, torch.addcmul(over_it, over_it, alpha.index_select(0, idx), value=-1.0))
         weight = alpha * above  # what each layer's colour contributes to the result
         out = base * trans[:, None]
         out.index_add_(0, tile, weight[:, None] * rgb[:, :, None, None])
@@ -74,13 +74,17 @@ class Over(torch.autograd.Function):
             # bottom-up "over" of the scalars grad·c over grad·base.
             mine = torch.bmm(rgb[:, None, :], grad).view(G, T, T)  # grad · c_k
             under = torch.empty_like(alpha)
-            acc = (grad_out * base).sum(1)  # n×T×T: grad · base
+            n = base.shape[0]
+            if base.stride(2) == 0 and base.stride(3) == 0:  # one colour per tile (the background), expanded
+                acc = torch.bmm(base[:, None, :, 0, 0], grad_out.view(n, 3, T * T)).view(n, T, T)  # grad · base
+            else:
+                acc = (grad_out * base).sum(1)
             for idx in ctx.level_index:
                 where = tile[idx]
                 below = acc.index_select(0, where)
                 under.index_copy_(0, idx, below)
                 acc.index_copy_(0, where, torch.addcmul(below, alpha.index_select(0, idx), mine.index_select(0, idx) - below))
-            g_alpha = (above * (mine - under)).masked_fill_(cut, 0.0)
+            g_alpha = mine.sub_(under).mul_(above).masked_fill_(cut, 0.0)
         return g_base, g_alpha, g_rgb, None, None
 
 

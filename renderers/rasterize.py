@@ -63,7 +63,11 @@ def rasterize(scene: StrokeScene, size: int | tuple[int, int] | None = None, til
         _blob_layers(scene, grid, sx, sy, offset=scene.num_rects),
         _stroke_layers(scene, grid, sx, sy, offset=scene.num_rects + scene.num_blobs),
     ]
-    return _composite([x for x in layers if x is not None], scene.background, grid)
+    # "Over" of colours and opacities within [0, 1] stays within [0, 1]: the final clamp
+    # (a pass over the image each way) is needed only when some value lies outside.
+    colours = [scene.background, scene.stroke_rgba, scene.blob_rgba, scene.rect_rgba]
+    in_range = all(bool(((c >= 0) & (c <= 1)).all()) for c in colours if c.numel())
+    return _composite([x for x in layers if x is not None], scene.background, grid, clamp=not in_range)
 
 
 class _Grid:
@@ -257,7 +261,7 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     return _Layers(keys, keys // grid.n_primitives, alpha, rgba[:, :3])
 
 
-def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> torch.Tensor:
+def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid, clamp: bool = True) -> torch.Tensor:
     """Back-to-front "over" inside every tile, then tiles back into images."""
     T, B = grid.T, grid.batch
     n_tiles = B * grid.per_image
@@ -274,4 +278,5 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> 
     else:
         out = bg.expand(n_tiles, 3, T, T)
     image = out.reshape(B, grid.nty, grid.ntx, 3, T, T).permute(0, 3, 1, 4, 2, 5).reshape(B, 3, grid.nty * T, grid.ntx * T)
-    return image[:, :, : grid.H, : grid.W].clamp(0.0, 1.0)
+    image = image[:, :, : grid.H, : grid.W]
+    return image.clamp(0.0, 1.0) if clamp else image

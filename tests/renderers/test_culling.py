@@ -88,3 +88,11 @@ def test_per_segment_pieces_stay_within_the_tolerance_and_join_up():
             s = ((d * e).sum(-1) / (e * e).sum(-1).clamp_min(1e-12)).clamp(0, 1)
             dist = (d - s[..., None] * e).norm(dim=-1).amin(1)
             assert float(dist.max()) <= g.FLATTEN_TOLERANCE + 1e-4
+
+
+def test_colours_outside_the_unit_range_still_give_an_image_within_it():
+    scene = demo_scene(32, strokes=5, blobs=2, rects=1, seed=6)
+    loud = replace(scene, stroke_rgba=scene.stroke_rgba * 1.8, background=scene.background + 0.5)
+    image = rasterize(loud)
+    assert float(image.max()) <= 1.0 and float(image.min()) >= 0.0
+    assert (image - rasterize_naive(loud)).abs().max() < 1e-5
