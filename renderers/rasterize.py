@@ -107,18 +107,27 @@ class _Grid:
         that do not intersect are nearest at an end of the segment or a corner of the box.
         """
         T = self.T
-        a, v = start[elem], vector[elem]  # n×2
+        ax, ay = start[elem, 0], start[elem, 1]
+        vx, vy = vector[elem, 0], vector[elem, 1]
         r = reach[elem] + 1e-3
-        lo = torch.stack([tx, ty], -1).to(a.dtype) * T + 0.5  # first pixel centre of the tile
-        hi = lo + (T - 1)
-        # Both piece ends to the box, and the four box corners to the piece.
-        ends = torch.stack([a, a + v], 1)  # n×2×2
-        gap = ((lo[:, None] - ends).clamp_min(0) + (ends - hi[:, None]).clamp_min(0)).norm(dim=-1).amin(1)
-        corners = torch.stack([lo, torch.stack([hi[:, 0], lo[:, 1]], -1), torch.stack([lo[:, 0], hi[:, 1]], -1), hi], 1)  # n×4×2
-        c = corners - a[:, None]
-        t = ((c * v[:, None]).sum(-1) / (v * v).sum(-1, keepdim=True).clamp_min(1e-12)).clamp(0.0, 1.0)
-        corner = (c - t[..., None] * v[:, None]).norm(dim=-1).amin(1)
-        keep = (torch.minimum(gap, corner) <= r) | _crosses_box(a[:, 0], a[:, 1], v[:, 0], v[:, 1], lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+        lo_x = (tx * T).to(ax.dtype) + 0.5
+        lo_y = (ty * T).to(ay.dtype) + 0.5
+        hi_x, hi_y = lo_x + (T - 1), lo_y + (T - 1)
+        inv_len2 = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
+
+        def to_box(px, py):  # point to box distance
+            return torch.hypot((lo_x - px).clamp_min(0) + (px - hi_x).clamp_min(0), (lo_y - py).clamp_min(0) + (py - hi_y).clamp_min(0))
+
+        def to_piece(px, py):  # point to segment distance
+            cx, cy = px - ax, py - ay
+            t = ((cx * vx + cy * vy) * inv_len2).clamp(0.0, 1.0)
+            return torch.hypot(cx - t * vx, cy - t * vy)
+
+        d = torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy))
+        for cx in (lo_x, hi_x):
+            for cy in (lo_y, hi_y):
+                d = torch.minimum(d, to_piece(cx, cy))
+        keep = (d <= r) | _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y)
         keep = torch.nonzero(keep, as_tuple=True)[0]
         return elem[keep], tx[keep], ty[keep]
 
