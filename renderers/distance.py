@@ -185,15 +185,19 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
     key_buf = torch.empty((m, T2, 2), dtype=torch.int32, device=ax.device)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        rows = torch.arange(start, stop, device=ax.device) if subset is None else subset[start:stop]
         k = stop - start
-        pc = piece[rows]
+        if subset is None:  # consecutive pairs: slices, not gathers
+            rows = torch.arange(start, stop, device=ax.device)
+            pc, ptx, pty, grp = piece[start:stop], tx[start:stop], ty[start:stop], group[start:stop]
+        else:
+            rows = subset[start:stop]
+            pc, ptx, pty, grp = piece[rows], tx[rows], ty[rows], group[rows]
         # Piece start relative to its tile's origin: the pixels are then cx - ox, cy - oy.
-        ox = ax[pc] - (tx[rows] * tile).float()
-        oy = ay[pc] - (ty[rows] * tile).float()
+        ox = ax[pc] - (ptx * tile).float()
+        oy = ay[pc] - (pty * tile).float()
         vx, vy = ex[pc], ey[pc]
         if fused is not None:
-            _amin_rows(best, group[rows], fused(-ox, -oy, vx, vy, rows, tile))
+            _amin_rows(best, grp, fused(-ox, -oy, vx, vy, rows, tile))
             continue
         inv = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
         vx, vy, ux, uy = vx[:, None], vy[:, None], (vx * inv)[:, None], (vy * inv)[:, None]
@@ -206,7 +210,7 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
         d2 = key[..., _HI].view(torch.float32)
         torch.mul(qx, qx, out=d2).addcmul_(qy, qy)
         key[..., _LO] = rows[:, None]
-        _amin_rows(best, group[rows], key.view(torch.int64).view(k, T2))
+        _amin_rows(best, grp, key.view(torch.int64).view(k, T2))
 
 
 def _plain_keys(ox: torch.Tensor, oy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor, rows: torch.Tensor, tile: int) -> torch.Tensor:
@@ -296,7 +300,7 @@ def piece_distance(
         raise ValueError("cap_points needs cut_start, cut_end and hw")
     if opacity is not None and hw is None:
         raise ValueError("opacity (coverage output) needs hw")
-    args = [v.float() for v in (ax, ay, ex, ey)]
+    args = [v.float().contiguous() for v in (ax, ay, ex, ey)]  # columns of n×2 tensors arrive strided
     hw32 = None if hw is None else hw.float()
     op32 = None if opacity is None else opacity.float()
     caps = None if cap_points is None else cap_points.float()
