@@ -168,9 +168,9 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
 
     Every pair is one row of ``T²`` pixels, so each step is a plain row-times-scalar op
     (no ``(n,1,T) + (n,T,1)`` broadcasts, which CPU kernels run slowly). The key is
-    written in place as two ``int32`` halves of an ``int64`` (squared-distance bits high,
-    pair index low) instead of converting, shifting and or-ing a copy; the scratch
-    tensors are allocated once per call and reused by every chunk.
+    assembled as two ``int32`` halves of an ``int64`` (squared-distance bits high, pair
+    index low) by two strided copies instead of converting, shifting and or-ing; the
+    scratch tensors are allocated once per call and reused by every chunk.
     """
     n = piece.numel() if subset is None else subset.numel()
     if n == 0:
@@ -206,9 +206,9 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
         t = torch.mul(dx, ux, out=t_buf[:k]).addcmul_(dy, uy).clamp_(0.0, 1.0)
         qx = dx.addcmul_(t, vx, value=-1.0)
         qy = dy.addcmul_(t, vy, value=-1.0)
+        d2 = qx.mul_(qx).addcmul_(qy, qy)
         key = key_buf[:k]
-        d2 = key[..., _HI].view(torch.float32)
-        torch.mul(qx, qx, out=d2).addcmul_(qy, qy)
+        key[..., _HI] = d2.view(torch.int32)  # (a strided out= would compute into a temporary and copy anyway)
         key[..., _LO] = rows[:, None]
         _amin_rows(best, grp, key.view(torch.int64).view(k, T2))
 
