@@ -123,10 +123,13 @@ class _Grid:
             t = ((cx * vx + cy * vy) * inv_len2).clamp(0.0, 1.0)
             return torch.hypot(cx - t * vx, cy - t * vy)
 
-        d = torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy))
-        for cx in (lo_x, hi_x):
-            for cy in (lo_y, hi_y):
-                d = torch.minimum(d, to_piece(cx, cy))
+        # Of the four corners only the one reaching furthest towards the piece's line can be
+        # nearest to the piece's inside (when the line crosses the box, the nearest point of a
+        # piece that does not is one of its ends).
+        side = torch.where((lo_x + hi_x - 2 * ax) * -vy + (lo_y + hi_y - 2 * ay) * vx > 0, -1.0, 1.0)  # towards the line
+        cx = torch.where(side * -vy > 0, hi_x, lo_x)
+        cy = torch.where(side * vx > 0, hi_y, lo_y)
+        d = torch.minimum(torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy)), to_piece(cx, cy))
         keep = (d <= r) | _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y)
         keep = torch.nonzero(keep, as_tuple=True)[0]
         return elem[keep], tx[keep], ty[keep]

@@ -96,3 +96,35 @@ def test_colours_outside_the_unit_range_still_give_an_image_within_it():
     image = rasterize(loud)
     assert float(image.max()) <= 1.0 and float(image.min()) >= 0.0
     assert (image - rasterize_naive(loud)).abs().max() < 1e-5
+
+
+def test_the_tile_test_keeps_the_tiles_with_a_pixel_centre_within_reach_and_little_else():
+    from apophenic.renderers.rasterize import _Grid
+
+    gen = torch.Generator().manual_seed(1)
+    for T in (3, 8, 13):
+        grid = _Grid(1, 64, 64, T, 1, torch.device("cpu"))
+        a = torch.rand(300, 2, generator=gen) * 64
+        v = (torch.rand(300, 2, generator=gen) - 0.5) * 30
+        v[::17] = 0  # points
+        v[::13, 1] = 0  # horizontal pieces
+        reach = torch.rand(300, generator=gen) * 6 + 0.5
+        b = a + v
+        lo, hi = torch.minimum(a, b) - reach[:, None], torch.maximum(a, b) + reach[:, None]
+        elem, tx, ty = grid.pairs(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+        kept = set(zip(*(x.tolist() for x in grid.near(elem, tx, ty, a, v, reach))))
+        # brute force: distance from every pixel centre of the tile to the piece
+        c = torch.arange(T, dtype=torch.float32) + 0.5
+        px = (tx[:, None] * T + c).repeat_interleave(T, 1)  # n×T²
+        py = (ty[:, None] * T + c).repeat(1, T)
+        dx, dy = px - a[elem, 0:1], py - a[elem, 1:2]
+        ex, ey = v[elem, 0:1], v[elem, 1:2]
+        t = ((dx * ex + dy * ey) / (ex * ex + ey * ey).clamp_min(1e-12)).clamp(0, 1)
+        dist = torch.hypot(dx - t * ex, dy - t * ey).amin(1)
+        for i, key in enumerate(zip(elem.tolist(), tx.tolist(), ty.tolist())):
+            if dist[i] <= reach[elem[i]]:
+                assert key in kept, (T, key)  # never drop a tile that holds a pixel within reach
+            elif dist[i] > reach[elem[i]] + 0.5**0.5 + 1e-3:
+                # and keep no tile out of reach: the test is exact for the box spanned by the
+                # pixel centres, whose points lie within half a pixel diagonal of a centre
+                assert key not in kept, (T, key)
