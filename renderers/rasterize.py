@@ -145,15 +145,12 @@ class _Grid:
 
 
 def _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y) -> torch.Tensor:
-    """Whether segment ``a + t·v``, ``t`` in [0, 1], meets the box (slab test)."""
-    def slab(o, v, lo, hi):
-        inv = 1.0 / torch.where(v == 0, torch.full_like(v, 1e-30), v)
-        t0, t1 = (lo - o) * inv, (hi - o) * inv
-        return torch.minimum(t0, t1), torch.maximum(t0, t1)
-
-    x0, x1 = slab(ax, vx, lo_x, hi_x)
-    y0, y1 = slab(ay, vy, lo_y, hi_y)
-    return torch.maximum(torch.maximum(x0, y0), torch.zeros_like(x0)) <= torch.minimum(torch.minimum(x1, y1), torch.ones_like(x1))
+    """Whether segment ``a + t·v``, ``t`` in [0, 1], meets the box (separating axes: x, y and the segment's normal)."""
+    bx, by = ax + vx, ay + vy
+    overlap = (torch.minimum(ax, bx) <= hi_x) & (torch.maximum(ax, bx) >= lo_x) & (torch.minimum(ay, by) <= hi_y) & (torch.maximum(ay, by) >= lo_y)
+    # the box's corners on both sides of the segment's line: |centre × v| <= half extent along the normal
+    cross = ((lo_x + hi_x) * 0.5 - ax) * vy - ((lo_y + hi_y) * 0.5 - ay) * vx
+    return overlap & (cross.abs() <= 0.5 * ((hi_x - lo_x) * vy.abs() + (hi_y - lo_y) * vx.abs()))
 
 
 def _groups(grid: _Grid, tile: torch.Tensor, order: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
