@@ -14,6 +14,7 @@ of every pair at every pixel. Ties go to the lowest pair index.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import torch
@@ -21,6 +22,8 @@ import torch
 #: Pair×pixel elements evaluated at once; bounds temporary memory (~4 bytes × this × ~10).
 CHUNK_ELEMENTS = 1 << 20
 _LOW31 = 0x7FFFFFFF
+#: Which ``int32`` half of an ``int64`` key holds the squared distance (high) and the pair (low).
+_HI, _LO = (1, 0) if sys.byteorder == "little" else (0, 1)
 
 
 def _chunks(n: int, tile: int):
@@ -61,38 +64,50 @@ class PieceDistance(torch.autograd.Function):
     """``out[g] = min over pairs p of group g of sd_p(pixels of p's tile)``; see :func:`piece_distance`."""
 
     @staticmethod
-    def forward(ctx, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, group, n_groups: int, tile: int):  # type: ignore[override]
+    def forward(ctx, ax, ay, ex, ey, hw, opacity, cap_points, cut_start, cut_end, piece, tx, ty, group, n_groups: int, tile: int):  # type: ignore[override]
         # Within a group every pair has the same half width (one stroke, or 0 for a blob), so the
         # minimum of ``dist - hw`` is ``sqrt(min dist²) - hw``: the hot loop keys on squared
         # distance, whose float bits are non-negative and already sort like the numbers.
-        best = torch.full((n_groups, tile, tile), torch.iinfo(torch.int64).max, dtype=torch.int64, device=ax.device)
+        best = torch.full((n_groups, tile * tile), torch.iinfo(torch.int64).max, dtype=torch.int64, device=ax.device)
         if cap_points is None:
-            _min_dist2(best, ax, ay, ex, ey, tx, ty, group, tile, None)
+            _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, None)
         else:
-            capped = cut_start | cut_end
+            capped = (cut_start | cut_end)[piece]
             plain = torch.nonzero(~capped, as_tuple=True)[0]
-            _min_dist2(best, ax, ay, ex, ey, tx, ty, group, tile, plain)
-            _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, group, tile, torch.nonzero(capped, as_tuple=True)[0])
-        winner = best & _LOW31
-        ctx.save_for_backward(ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, winner)
+            _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, plain)
+            _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile, torch.nonzero(capped, as_tuple=True)[0])
         ctx.tile = tile
-        ctx.mark_non_differentiable(winner)
-        d2 = (best >> 32).to(torch.int32).view(torch.float32)
-        return torch.sqrt(d2) - hw[winner], winner
+        d2 = best.view(torch.int32).view(n_groups, tile * tile, 2)[..., _HI].view(torch.float32)
+        dist = torch.sqrt(d2).view(n_groups, tile, tile)
+        if opacity is None:
+            ctx.save_for_backward(ax, ay, ex, ey, hw, None, None, cap_points, cut_start, cut_end, piece, tx, ty, best)
+            return dist if hw is None else dist - hw[:, None, None]
+        # Hard coverage straight away: clamp(0.5 - sd, 0, 1) · opacity, sd = dist - hw.
+        raw = torch.sub((hw + 0.5)[:, None, None], dist, out=dist)
+        ctx.save_for_backward(ax, ay, ex, ey, hw, opacity, raw, cap_points, cut_start, cut_end, piece, tx, ty, best)
+        return raw.clamp(0.0, 1.0).mul_(opacity[:, None, None])
 
     @staticmethod
-    def backward(ctx, grad_out, _grad_winner):  # type: ignore[override]
-        ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, winner = ctx.saved_tensors
+    def backward(ctx, grad_out):  # type: ignore[override]
+        ax, ay, ex, ey, hw, opacity, raw, cap_points, cut_start, cut_end, piece, tx, ty, best = ctx.saved_tensors
         tile = ctx.tile
+        g_opacity = None
+        if opacity is not None:
+            # out = clamp(raw, 0, 1) · opacity with raw = 0.5 - sd: the gradient reaching sd is
+            # -grad · opacity where the clamp passes it (0 <= raw <= 1), as autograd's clamp does.
+            g_opacity = torch.bmm(grad_out.reshape(-1, 1, tile * tile), raw.clamp(0.0, 1.0).reshape(-1, tile * tile, 1)).reshape(-1)
+            grad_out = torch.where((raw >= 0) & (raw <= 1), grad_out * -opacity[:, None, None], 0.0)
         flat = grad_out.reshape(-1)
         hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
         w = flat[hit]
-        p = winner.reshape(-1)[hit]
+        p = best.view(-1)[hit] & _LOW31  # the winning pair of each pixel
+        pc = piece[p]  # ... and its piece
+        grp = hit // (tile * tile)
         pix = hit % (tile * tile)
-        dx = (tx[p] * tile + pix % tile).float() + 0.5 - ax[p]
-        dy = (ty[p] * tile + pix // tile).float() + 0.5 - ay[p]
-        caps = None if cap_points is None else _caps(cap_points, ax, ay, cut_start, cut_end, lambda v: v[p])
-        s = _sd(dx, dy, ex[p], ey[p], hw[p], caps)
+        dx = (tx[p] * tile + pix % tile).float() + 0.5 - ax[pc]
+        dy = (ty[p] * tile + pix // tile).float() + 0.5 - ay[pc]
+        caps = None if cap_points is None else _caps(cap_points[grp], ax[pc], ay[pc], cut_start[pc], cut_end[pc])
+        s = _sd(dx, dy, ex[pc], ey[pc], 0.0 if hw is None else hw[grp], caps)
         # Body |q| - hw with q = d - tc·e: d/d(start) = -n, d/d(vector) = -tc·n (q ⟂ e where
         # t is not clamped), d/d(hw) = -1.
         if caps is not None:
@@ -105,9 +120,9 @@ class PieceDistance(torch.autograd.Function):
         g_ax, g_ay = -inv * s["qx"], -inv * s["qy"]
         g_ex, g_ey = g_ax * s["tc"], g_ay * s["tc"]
         n = ax.numel()
-        zeros = lambda: torch.zeros(n, dtype=ax.dtype, device=ax.device)  # noqa: E731
-        grads = [zeros().index_add_(0, p, v) for v in (g_ax, g_ay, g_ex, g_ey)]
-        g_hw = zeros().index_add_(0, p, -w_body) if ctx.needs_input_grad[4] else None
+        zeros = lambda size: torch.zeros(size, dtype=ax.dtype, device=ax.device)  # noqa: E731
+        grads = [zeros(n).index_add_(0, pc, v) for v in (g_ax, g_ay, g_ex, g_ey)]
+        g_hw = zeros(hw.numel()).index_add_(0, grp, -w_body) if hw is not None and ctx.needs_input_grad[4] else None
         g_caps = None
         if caps is not None:
             # Start plane -(b·v)/|v| with b = pixel - S: d/dS = v/|v|, d/dv = -(b - (b·v̂)v̂)/|v|.
@@ -123,8 +138,8 @@ class PieceDistance(torch.autograd.Function):
                 -w_end * fux, -w_end * fuy,
                 w_end * (s["fx_"] - c_along * fux) / fl_, w_end * (s["fy_"] - c_along * fuy) / fl_,
             ]
-            g_caps = torch.stack([zeros().index_add_(0, p, v) for v in per], -1)
-        return (*grads, g_hw, g_caps, None, None, None, None, None, None, None)
+            g_caps = torch.zeros_like(cap_points).index_add_(0, grp, torch.stack(per, -1))
+        return (*grads, g_hw, g_opacity, g_caps, None, None, None, None, None, None, None, None)
 
 
 def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,7 +152,7 @@ def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _keep_min(best, d2, rows, group, tile: int) -> None:
     """``best[group] = min(best[group], d2 bits << 32 | pair index)``, per pixel."""
-    key = d2.view(torch.int32).to(torch.int64).bitwise_left_shift_(32).bitwise_or_(rows[:, None, None])
+    key = d2.reshape(rows.numel(), tile * tile).view(torch.int32).to(torch.int64).bitwise_left_shift_(32).bitwise_or_(rows[:, None])
     _amin_rows(best, group[rows], key)
 
 
@@ -148,28 +163,54 @@ def _amin_rows(best: torch.Tensor, index: torch.Tensor, key: torch.Tensor) -> No
         best.index_reduce_(0, index, key, "amin", include_self=True)
 
 
-def _min_dist2(best, ax, ay, ex, ey, tx, ty, group, tile: int, subset) -> None:
-    """Squared distance to plain pieces (no cap plane), in chunks; ``subset``: pair indices or None for all."""
-    n = ax.numel() if subset is None else subset.numel()
+def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) -> None:
+    """Squared distance to plain pieces (no cap plane), in chunks; ``subset``: pair indices or None for all.
+
+    Every pair is one row of ``T²`` pixels, so each step is a plain row-times-scalar op
+    (no ``(n,1,T) + (n,T,1)`` broadcasts, which CPU kernels run slowly). The key is
+    assembled as two ``int32`` halves of an ``int64`` (squared-distance bits high, pair
+    index low) by two strided copies instead of converting, shifting and or-ing; the
+    scratch tensors are allocated once per call and reused by every chunk.
+    """
+    n = piece.numel() if subset is None else subset.numel()
+    if n == 0:
+        return
+    T2 = tile * tile
+    step = max(1, CHUNK_ELEMENTS // T2)
+    cell = torch.arange(T2, device=ax.device)
+    cx, cy = (cell % tile).float() + 0.5, (cell // tile).float() + 0.5  # pixel centre in its tile
     fused = _compiled_keys() if _COMPILE else None
-    for sl in _chunks(n, tile):
-        rows = torch.arange(sl.start, sl.stop, device=ax.device) if subset is None else subset[sl]
+    m = min(step, n)
+    dx_buf, dy_buf, t_buf = (torch.empty((m, T2), device=ax.device) for _ in range(3))
+    key_buf = torch.empty((m, T2, 2), dtype=torch.int32, device=ax.device)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        k = stop - start
+        if subset is None:  # consecutive pairs: slices, not gathers
+            rows = torch.arange(start, stop, device=ax.device)
+            pc, ptx, pty, grp = piece[start:stop], tx[start:stop], ty[start:stop], group[start:stop]
+        else:
+            rows = subset[start:stop]
+            pc, ptx, pty, grp = piece[rows], tx[rows], ty[rows], group[rows]
+        # Piece start relative to its tile's origin: the pixels are then cx - ox, cy - oy.
+        ox = ax[pc] - (ptx * tile).float()
+        oy = ay[pc] - (pty * tile).float()
+        vx, vy = ex[pc], ey[pc]
         if fused is not None:
-            ox = (tx[rows] * tile).float() - ax[rows]
-            oy = (ty[rows] * tile).float() - ay[rows]
-            key = fused(ox, oy, ex[rows], ey[rows], rows, tile).view(-1, tile, tile)
-            _amin_rows(best, group[rows], key)
+            _amin_rows(best, grp, fused(-ox, -oy, vx, vy, rows, tile))
             continue
-        dx, dy = _pixels(tx[rows], ty[rows], ax[rows], ay[rows], tile)
-        vx, vy = ex[rows][:, None, None], ey[rows][:, None, None]
         inv = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
-        # The x and y parts of the projection are computed on the small (n,1,T) and (n,T,1)
-        # tensors; only their sum, and what follows, is n×T×T.
-        t = torch.add(dx * (vx * inv), dy * (vy * inv)).clamp_(0.0, 1.0)
-        qx = torch.addcmul(dx, t, vx, value=-1.0)
-        qy = torch.addcmul(dy, t, vy, value=-1.0)
+        vx, vy, ux, uy = vx[:, None], vy[:, None], (vx * inv)[:, None], (vy * inv)[:, None]
+        dx = torch.sub(cx, ox[:, None], out=dx_buf[:k])
+        dy = torch.sub(cy, oy[:, None], out=dy_buf[:k])
+        t = torch.mul(dx, ux, out=t_buf[:k]).addcmul_(dy, uy).clamp_(0.0, 1.0)
+        qx = dx.addcmul_(t, vx, value=-1.0)
+        qy = dy.addcmul_(t, vy, value=-1.0)
         d2 = qx.mul_(qx).addcmul_(qy, qy)
-        _keep_min(best, d2, rows, group, tile)
+        key = key_buf[:k]
+        key[..., _HI] = d2.view(torch.int32)  # (a strided out= would compute into a temporary and copy anyway)
+        key[..., _LO] = rows[:, None]
+        _amin_rows(best, grp, key.view(torch.int64).view(k, T2))
 
 
 def _plain_keys(ox: torch.Tensor, oy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor, rows: torch.Tensor, tile: int) -> torch.Tensor:
@@ -192,9 +233,9 @@ _FUSED = None
 def set_compile(enabled: bool = True) -> None:
     """Run the distance hot loop through ``torch.compile`` (one fused loop instead of ~10 passes).
 
-    About 5× faster per pixel–piece pair on CPU, but the first render in a process
-    compiles for 10–70 s (less once inductor's on-disk cache is warm), so it pays
-    only for long optimizations; off by default. Images agree to 1e-6 (float rounding).
+    The first render in a process compiles for 10–70 s (less once inductor's on-disk
+    cache is warm), so it pays only for long optimizations; off by default. Images
+    agree to 1e-6 (float rounding).
     """
     global _COMPILE
     _COMPILE = bool(enabled)
@@ -207,23 +248,23 @@ def _compiled_keys():
     return _FUSED
 
 
-def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, tx, ty, group, tile: int, subset) -> None:
+def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile: int, subset) -> None:
     """Pieces cut by a flat cap: the key is ``max(dist, cap + hw)²``, so that key - hw is the capped sd."""
     for sl in _chunks(subset.numel(), tile):
         rows = subset[sl]
-        dx, dy = _pixels(tx[rows], ty[rows], ax[rows], ay[rows], tile)
-        col = lambda v, rows=rows: v[rows][:, None, None]  # noqa: E731
-        caps = _caps(cap_points, ax, ay, cut_start, cut_end, col)
-        s = _sd(dx, dy, col(ex), col(ey), col(hw), caps)
-        reach = torch.maximum(s["dist"], s["sd"] + col(hw))
+        pc, grp = piece[rows], group[rows]
+        dx, dy = _pixels(tx[rows], ty[rows], ax[pc], ay[pc], tile)
+        col = lambda v: v[:, None, None]  # noqa: E731
+        caps = _caps(cap_points[grp], ax[pc], ay[pc], cut_start[pc], cut_end[pc], col)
+        s = _sd(dx, dy, col(ex[pc]), col(ey[pc]), col(hw[grp]), caps)
+        reach = torch.maximum(s["dist"], s["sd"] + col(hw[grp]))
         _keep_min(best, (reach * reach).contiguous(), rows, group, tile)
 
 
-def _caps(cap_points, ax, ay, cut_start, cut_end, pick):
-    """Cap planes relative to each piece's start, selected by ``pick`` (a chunk or the winners)."""
-    sx, sy, svx, svy, fx, fy, fvx, fvy = (pick(cap_points[:, i]) for i in range(8))
-    a_x, a_y = pick(ax), pick(ay)
-    return (sx - a_x, sy - a_y, svx, svy, fx - a_x, fy - a_y, fvx, fvy, pick(cut_start), pick(cut_end))
+def _caps(cap_points, ax, ay, cut_start, cut_end, shape=lambda v: v):
+    """Cap planes relative to each piece's start (one row of ``cap_points`` per piece start ``ax, ay``)."""
+    sx, sy, svx, svy, fx, fy, fvx, fvy = (cap_points[:, i] for i in range(8))
+    return tuple(shape(v) for v in (sx - ax, sy - ay, svx, svy, fx - ax, fy - ay, fvx, fvy, cut_start, cut_end))
 
 
 def piece_distance(
@@ -231,10 +272,12 @@ def piece_distance(
     ay: torch.Tensor,
     ex: torch.Tensor,
     ey: torch.Tensor,
-    hw: torch.Tensor,
+    hw: torch.Tensor | None,
+    opacity: torch.Tensor | None,
     cap_points: torch.Tensor | None,
     cut_start: torch.Tensor | None,
     cut_end: torch.Tensor | None,
+    piece: torch.Tensor,
     tx: torch.Tensor,
     ty: torch.Tensor,
     group: torch.Tensor,
@@ -243,15 +286,23 @@ def piece_distance(
 ) -> torch.Tensor:
     """Signed distance ``G×T×T`` from each group's tile pixels to the nearest of its pieces.
 
-    Per pair (same length ``n``): piece start ``(ax, ay)`` and vector ``(ex, ey)`` in
-    pixels, half width ``hw`` (0: plain distance), tile ``(tx, ty)`` and group index.
-    Flat caps: ``cap_points`` ``n×8`` = stroke start point, first piece vector, stroke
-    end point, last piece vector, with bool ``cut_start`` / ``cut_end`` saying which
-    planes cut this piece (all three None when no stroke has flat caps).
+    Per piece: start ``(ax, ay)`` and vector ``(ex, ey)`` in pixels, and for flat caps
+    bool ``cut_start`` / ``cut_end`` saying which cap planes cut it. Per group: half
+    width ``hw`` (None: plain distance), ``opacity`` (None: return the signed distance;
+    else return the hard coverage ``clamp(0.5 - sd, 0, 1) · opacity`` in the same
+    pass, the layer's alpha) and ``cap_points`` ``G×8`` = stroke start point,
+    first piece vector, stroke end point, last piece vector (None, with the cuts, when
+    no stroke has flat caps). Per (piece, tile) pair: the ``piece`` index, the tile
+    ``(tx, ty)`` and the ``group``. Gradients flow to the per-piece and per-group
+    tensors directly (the pairs are gathered inside, not by autograd).
     """
-    if cap_points is not None and (cut_start is None or cut_end is None):
-        raise ValueError("cap_points needs cut_start and cut_end")
-    args = [v.float() for v in (ax, ay, ex, ey, hw)]
+    if cap_points is not None and (cut_start is None or cut_end is None or hw is None):
+        raise ValueError("cap_points needs cut_start, cut_end and hw")
+    if opacity is not None and hw is None:
+        raise ValueError("opacity (coverage output) needs hw")
+    args = [v.float().contiguous() for v in (ax, ay, ex, ey)]  # columns of n×2 tensors arrive strided
+    hw32 = None if hw is None else hw.float()
+    op32 = None if opacity is None else opacity.float()
     caps = None if cap_points is None else cap_points.float()
-    sd, _ = PieceDistance.apply(*args, caps, cut_start, cut_end, tx, ty, group, n_groups, tile)
+    sd = PieceDistance.apply(*args, hw32, op32, caps, cut_start, cut_end, piece, tx, ty, group, n_groups, tile)
     return sd.to(ax.dtype)

@@ -60,6 +60,76 @@ def flatten_closed(points: torch.Tensor, pieces: int) -> torch.Tensor:
     return flatten_open(torch.cat([points, points[..., :1, :]], -2), pieces)
 
 
+
+class Pieces:
+    """Open paths flattened into line pieces, each cubic segment into as few as its own curvature needs.
+
+    ``start`` / ``end``: ``P×2`` piece end points, the pieces of a path consecutive and
+    joined exactly (a piece's end is the next piece's start tensor value); ``path``: ``P``
+    index of each piece's path (flat over the leading dimensions of the control points);
+    ``first`` / ``last``: per path, the index of its first and last piece.
+    """
+
+    def __init__(self, start: torch.Tensor, end: torch.Tensor, path: torch.Tensor, first: torch.Tensor, last: torch.Tensor) -> None:
+        self.start, self.end, self.path, self.first, self.last = start, end, path, first, last
+
+
+def segment_pieces(points: torch.Tensor, tolerance: float = FLATTEN_TOLERANCE) -> torch.Tensor:
+    """Pieces for each cubic of open paths ``...×(3k+1)×2`` (``...×k``): the bound of :func:`pieces_per_segment`, per segment."""
+    k = (points.shape[-2] - 1) // 3
+    idx = (torch.arange(k, device=points.device)[:, None] * 3 + torch.arange(4, device=points.device)).reshape(-1)
+    segs = points.detach()[..., idx, :].reshape(*points.shape[:-2], k, 4, 2)
+    second = segs[..., 2:, :] - 2 * segs[..., 1:-1, :] + segs[..., :-2, :]
+    worst = second.norm(dim=-1).amax(-1)
+    return torch.ceil(torch.sqrt(0.75 * worst / tolerance)).clamp(1, MAX_PIECES).long()
+
+
+def flatten_pieces(points: torch.Tensor, tolerance: float = FLATTEN_TOLERANCE) -> Pieces:
+    """Open cubic paths ``...×(3k+1)×2`` -> :class:`Pieces`, each segment within ``tolerance`` px of its curve.
+
+    Unlike :func:`flatten_open` (one piece count for the whole batch, set by its most
+    curved segment), every segment gets its own count, so a path is flattened the
+    same alone or in any batch, and nearly straight segments cost few pieces.
+    """
+    k = (points.shape[-2] - 1) // 3
+    paths = points.shape[:-2].numel()
+    idx = (torch.arange(k, device=points.device)[:, None] * 3 + torch.arange(4, device=points.device)).reshape(-1)
+    segs = points[..., idx, :].reshape(paths * k, 4, 2)
+    counts = segment_pieces(points, tolerance).reshape(-1)  # paths·k
+    seg = torch.repeat_interleave(torch.arange(paths * k, device=points.device), counts)
+    j = torch.arange(seg.numel(), device=points.device) - (torch.cumsum(counts, 0) - counts)[seg]
+    t = j.to(points.dtype) / counts[seg].to(points.dtype)
+    u = 1 - t
+    weights = torch.stack([u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t], -1)  # P×4
+    start = torch.einsum("pc,pcd->pd", weights, segs[seg])
+    per_path = counts.reshape(paths, k).sum(-1)
+    last = torch.cumsum(per_path, 0) - 1
+    first = last - per_path + 1
+    path = seg // k
+    is_last = torch.zeros(seg.numel(), dtype=torch.bool, device=points.device)
+    is_last[last] = True
+    end = torch.where(is_last[:, None], points.reshape(paths, -1, 2)[:, -1][path], start.roll(-1, 0))
+    return Pieces(start, end, path, first, last)
+
+
+@torch.no_grad()
+def cap_reach(pieces: Pieces, half_width: torch.Tensor, butt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which pieces lie within reach of their flat-capped stroke's start / end (``P`` bools each).
+
+    A piece whose round end or joint could poke past the cap plane is one that
+    starts (ends) less than a half width plus a pixel from the stroke's start (end).
+    ``half_width`` and ``butt`` hold one value per path.
+    """
+    length = (pieces.end - pieces.start).norm(dim=-1).double()
+    walked = torch.cumsum(length, 0)  # along all paths; float64 keeps long batches exact enough
+    before = walked - length  # walked up to each piece's start
+    since_start = before - before[pieces.first][pieces.path]
+    to_end = walked[pieces.last][pieces.path] - walked
+    reach = (half_width.double() + 1.0)[pieces.path]
+    flat = butt[pieces.path]
+    return flat & (since_start < reach), flat & (to_end < reach)
+
+
 # -- distances -------------------------------------------------------------------------
 
 def stroke_piece_sd(
@@ -111,21 +181,6 @@ class StrokeCaps:
     def cut(self, dx: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
         before, after = self.terms(dx, dy)
         return torch.maximum(before, after)
-
-
-@torch.no_grad()
-def cap_reach(pieces: torch.Tensor, half_width: torch.Tensor, butt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Which pieces ``...×N×2`` (vectors) lie within reach of a flat-capped stroke's start / end.
-
-    A piece whose round end or joint could poke past the cap plane is one that
-    starts (ends) less than a half width plus a pixel from the stroke's start (end).
-    """
-    length = pieces.norm(dim=-1)
-    walked = torch.cumsum(length, -1)
-    reach = (half_width + 1.0)[..., None]
-    near_start = (walked - length) < reach
-    near_end = (walked[..., -1:] - walked) < reach
-    return butt[..., None] & near_start, butt[..., None] & near_end
 
 
 def segment_dist2(dx: torch.Tensor, dy: torch.Tensor, ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:

@@ -54,19 +54,19 @@ def rasterize_naive(scene: StrokeScene, size: int | tuple[int, int] | None = Non
                 cover = g.fill_coverage(sd, scene.blob_softness[b, j] * s)
                 layers.append((cover * scene.blob_rgba[b, j, 3], scene.blob_rgba[b, j, :3]))
         if scene.num_strokes:
-            pts = scene.stroke_points[b] * scale
-            poly = g.flatten_open(pts, g.pieces_per_segment(scene.stroke_points * scale))
+            lines = g.flatten_pieces(scene.stroke_points[b] * scale)
             half, ink = g.stroke_half_width(scene.stroke_width[b] * s)
-            e = poly[:, 1:] - poly[:, :-1]
-            near_start, near_end = g.cap_reach(e.detach(), half.detach(), ~scene.stroke_round[b])
+            near_start, near_end = g.cap_reach(lines, half.detach(), ~scene.stroke_round[b])
             for k in range(scene.num_strokes):
-                a, c = poly[k, :-1], poly[k, 1:]
+                mine = lines.path == k
+                a, c = lines.start[mine], lines.end[mine]
+                e = c - a
                 caps = None
                 if not bool(scene.stroke_round[b, k]):
                     col = lambda v: v[:, None, None]  # noqa: E731
-                    start, end = poly[k, 0], poly[k, -1]
-                    caps = g.StrokeCaps(col(start[0] - a[:, 0]), col(start[1] - a[:, 1]), e[k, 0, 0], e[k, 0, 1], col(near_start[k]),
-                                        col(end[0] - a[:, 0]), col(end[1] - a[:, 1]), e[k, -1, 0], e[k, -1, 1], col(near_end[k]))
+                    start, end = a[0], c[-1]
+                    caps = g.StrokeCaps(col(start[0] - a[:, 0]), col(start[1] - a[:, 1]), e[0, 0], e[0, 1], col(near_start[mine]),
+                                        col(end[0] - a[:, 0]), col(end[1] - a[:, 1]), e[-1, 0], e[-1, 1], col(near_end[mine]))
 
                 def coverage(a, c, hw, caps=caps):
                     ax, ay = a[:, 0, None, None], a[:, 1, None, None]

@@ -27,9 +27,9 @@ DEFAULT_TILE = 8
 
 @dataclass
 class _Layers:
-    """Coverage maps of (tile, primitive) groups, before compositing."""
+    """Coverage maps of (tile, primitive) groups, before compositing, sorted by key."""
 
-    key: torch.Tensor  # (G,) int64: tile * n_primitives + paint order
+    key: torch.Tensor  # (G,) int64: tile * n_primitives + paint order, ascending
     tile: torch.Tensor  # (G,) int64: global tile index (batch-major)
     alpha: torch.Tensor  # (G, T, T): coverage × opacity
     rgb: torch.Tensor  # (G, 3)
@@ -63,7 +63,11 @@ def rasterize(scene: StrokeScene, size: int | tuple[int, int] | None = None, til
         _blob_layers(scene, grid, sx, sy, offset=scene.num_rects),
         _stroke_layers(scene, grid, sx, sy, offset=scene.num_rects + scene.num_blobs),
     ]
-    return _composite([x for x in layers if x is not None], scene.background, grid)
+    # "Over" of colours and opacities within [0, 1] stays within [0, 1]: the final clamp
+    # (a pass over the image each way) is needed only when some value lies outside.
+    colours = [scene.background, scene.stroke_rgba, scene.blob_rgba, scene.rect_rgba]
+    in_range = all(bool(((c >= 0) & (c <= 1)).all()) for c in colours if c.numel())
+    return _composite([x for x in layers if x is not None], scene.background, grid, clamp=not in_range)
 
 
 class _Grid:
@@ -95,19 +99,39 @@ class _Grid:
 
     @torch.no_grad()
     def near(self, elem, tx, ty, start, vector, reach):
-        """Keep the (piece, tile) pairs whose tile lies within ``reach`` of the piece itself.
+        """Keep the (piece, tile) pairs where some pixel centre of the tile lies within ``reach`` of the piece.
 
         The bounding box of a slanted piece grown by its reach holds tiles that no point of
-        the piece comes near; dropping them here saves their T×T distances. A tile is kept
-        when its centre is within reach plus half the tile's diagonal of the segment.
+        the piece comes near; dropping them here saves their T×T distances. The test is exact
+        (up to 1e-3 px) for the box spanned by the tile's pixel centres: a segment and a box
+        that do not intersect are nearest at an end of the segment or a corner of the box.
         """
-        half = self.T / 2
-        cx = (tx * self.T).to(start.dtype) + half - start[elem, 0]
-        cy = (ty * self.T).to(start.dtype) + half - start[elem, 1]
+        T = self.T
+        ax, ay = start[elem, 0], start[elem, 1]
         vx, vy = vector[elem, 0], vector[elem, 1]
-        t = ((cx * vx + cy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
-        dist = torch.hypot(cx - t * vx, cy - t * vy)
-        keep = torch.nonzero(dist <= reach[elem] + half * math.sqrt(2.0) + 1e-3, as_tuple=True)[0]
+        r = reach[elem] + 1e-3
+        lo_x = (tx * T).to(ax.dtype) + 0.5
+        lo_y = (ty * T).to(ay.dtype) + 0.5
+        hi_x, hi_y = lo_x + (T - 1), lo_y + (T - 1)
+        inv_len2 = 1.0 / (vx * vx + vy * vy).clamp_min(1e-12)
+
+        def to_box(px, py):  # point to box distance
+            return torch.hypot((lo_x - px).clamp_min(0) + (px - hi_x).clamp_min(0), (lo_y - py).clamp_min(0) + (py - hi_y).clamp_min(0))
+
+        def to_piece(px, py):  # point to segment distance
+            cx, cy = px - ax, py - ay
+            t = ((cx * vx + cy * vy) * inv_len2).clamp(0.0, 1.0)
+            return torch.hypot(cx - t * vx, cy - t * vy)
+
+        # Of the four corners only the one reaching furthest towards the piece's line can be
+        # nearest to the piece's inside (when the line crosses the box, the nearest point of a
+        # piece that does not is one of its ends).
+        side = torch.where((lo_x + hi_x - 2 * ax) * -vy + (lo_y + hi_y - 2 * ay) * vx > 0, -1.0, 1.0)  # towards the line
+        cx = torch.where(side * -vy > 0, hi_x, lo_x)
+        cy = torch.where(side * vx > 0, hi_y, lo_y)
+        d = torch.minimum(torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy)), to_piece(cx, cy))
+        keep = (d <= r) | _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y)
+        keep = torch.nonzero(keep, as_tuple=True)[0]
         return elem[keep], tx[keep], ty[keep]
 
     def tile_index(self, batch: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
@@ -118,6 +142,15 @@ class _Grid:
         dx = (tx * self.T).to(ox.dtype)[:, None] + self.centres[None, :] - ox[:, None]
         dy = (ty * self.T).to(oy.dtype)[:, None] + self.centres[None, :] - oy[:, None]
         return dx[:, None, :], dy[:, :, None]
+
+
+def _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y) -> torch.Tensor:
+    """Whether segment ``a + t·v``, ``t`` in [0, 1], meets the box (separating axes: x, y and the segment's normal)."""
+    bx, by = ax + vx, ay + vy
+    overlap = (torch.minimum(ax, bx) <= hi_x) & (torch.maximum(ax, bx) >= lo_x) & (torch.minimum(ay, by) <= hi_y) & (torch.maximum(ay, by) >= lo_y)
+    # the box's corners on both sides of the segment's line: |centre × v| <= half extent along the normal
+    cross = ((lo_x + hi_x) * 0.5 - ax) * vy - ((lo_y + hi_y) * 0.5 - ay) * vx
+    return overlap & (cross.abs() <= 0.5 * ((hi_x - lo_x) * vy.abs() + (hi_y - lo_y) * vx.abs()))
 
 
 def _groups(grid: _Grid, tile: torch.Tensor, order: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,6 +167,8 @@ def _rect_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float) -> _Laye
     x0, y0, x1, y1 = box.unbind(-1)
     elem, tx, ty = grid.pairs(x0.detach() - 0.5, y0.detach() - 0.5, x1.detach() + 0.5, y1.detach() + 0.5)
     b, r = elem // R, elem % R
+    order = torch.argsort(grid.tile_index(b, tx, ty) * grid.n_primitives + r)  # layers sorted by key, like the other kinds
+    elem, tx, ty, b, r = elem[order], tx[order], ty[order], b[order], r[order]
     dx, dy = grid.pixel_offsets(tx, ty, torch.zeros_like(x0[elem]), torch.zeros_like(y0[elem]))
     col = lambda v: v[elem][:, None, None]  # noqa: E731
     cover = g.rect_coverage(dx, dy, (col(x0), col(y0), col(x1), col(y1)))
@@ -172,17 +207,17 @@ def _blob_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset: 
     blob = elem // E  # flat b*L + l
     b, index = blob // L, blob % L
     af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
-    ax, ay, ex, ey = af[elem, 0], af[elem, 1], ef[elem, 0], ef[elem, 1]
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + index)
-    col = lambda v: v[:, None, None]  # noqa: E731
     G = keys.numel()
-    dist = piece_distance(ax, ay, ex, ey, torch.zeros_like(ax), None, None, None, tx, ty, inverse, G, grid.T)
-    # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
-    bf = poly[..., 1:, :].reshape(-1, 2)
-    px, py = grid.pixel_offsets(tx, ty, torch.zeros_like(ax), torch.zeros_like(ay))
-    wind = g.crossings(px, py, col(ax), col(ay), col(bf[elem, 0]), col(bf[elem, 1]))
-    winding = torch.zeros((G, grid.T, grid.T), dtype=torch.int32, device=scene.device).index_add_(0, inverse, wind.to(torch.int32))
+    dist = piece_distance(af[:, 0], af[:, 1], ef[:, 0], ef[:, 1], None, None, None, None, None, elem, tx, ty, inverse, G, grid.T)
+    with torch.no_grad():
+        # Winding from absolute coordinates so neighbouring edges agree exactly on shared vertices.
+        col = lambda v: v[elem][:, None, None]  # noqa: E731
+        bf = poly[..., 1:, :].reshape(-1, 2)
+        px, py = grid.pixel_offsets(tx, ty, torch.zeros(elem.shape, device=scene.device), torch.zeros(elem.shape, device=scene.device))
+        wind = g.crossings(px, py, col(af[:, 0]), col(af[:, 1]), col(bf[:, 0]), col(bf[:, 1]))
+        winding = torch.zeros((G, grid.T, grid.T), dtype=torch.int32, device=scene.device).index_add_(0, inverse, wind.to(torch.int32))
     sd = torch.where(winding != 0, -dist, dist)
     first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
     gblob = blob[first]
@@ -195,56 +230,54 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     if scene.num_strokes == 0:
         return None
     S = scene.num_strokes
-    pts = scene.stroke_points * torch.tensor([sx, sy], device=scene.device)
-    poly = g.flatten_open(pts, g.pieces_per_segment(pts))  # B×S×(N+1)×2
-    a, e = poly[..., :-1, :], poly[..., 1:, :] - poly[..., :-1, :]
-    N = a.shape[-2]
+    lines = g.flatten_pieces(scene.stroke_points * torch.tensor([sx, sy], device=scene.device))
+    a, e = lines.start, lines.end - lines.start  # P×2, pieces of all strokes (flat b*S + s in lines.path)
     half, ink = g.stroke_half_width(scene.stroke_width * math.sqrt(sx * sy))  # B×S
     with torch.no_grad():
-        reach = (half + 0.5 + 1e-3)[..., None]
-        bx = torch.stack([a[..., 0], a[..., 0] + e[..., 0]], -1)
-        by = torch.stack([a[..., 1], a[..., 1] + e[..., 1]], -1)
-        x0, x1 = bx.amin(-1) - reach, bx.amax(-1) + reach
-        y0, y1 = by.amin(-1) - reach, by.amax(-1) + reach
-    elem, tx, ty = grid.pairs(x0.reshape(-1), y0.reshape(-1), x1.reshape(-1), y1.reshape(-1))
-    elem, tx, ty = grid.near(elem, tx, ty, a.detach().reshape(-1, 2), e.detach().reshape(-1, 2), reach.expand(-1, -1, N).reshape(-1))
+        reach = half.reshape(-1)[lines.path] + 0.5 + 1e-3
+        x0, x1 = torch.minimum(a[:, 0], lines.end[:, 0]) - reach, torch.maximum(a[:, 0], lines.end[:, 0]) + reach
+        y0, y1 = torch.minimum(a[:, 1], lines.end[:, 1]) - reach, torch.maximum(a[:, 1], lines.end[:, 1]) + reach
+    elem, tx, ty = grid.pairs(x0, y0, x1, y1)
+    elem, tx, ty = grid.near(elem, tx, ty, a.detach(), e.detach(), reach)
     if elem.numel() == 0:
         return None
-    stroke = elem // N  # flat b*S + s
+    stroke = lines.path[elem]  # flat b*S + s
     b, s = stroke // S, stroke % S
-    af, ef = a.reshape(-1, 2), e.reshape(-1, 2)
-    ax, ay = af[elem, 0], af[elem, 1]
     butt = ~scene.stroke_round
     tile = grid.tile_index(b, tx, ty)
     keys, inverse = _groups(grid, tile, offset + s)
     G = keys.numel()
+    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
+    gstroke = stroke[first]  # the stroke of each group
     caps = cut_start = cut_end = None
     if bool(butt.any()):
-        near_start, near_end = g.cap_reach(e.detach(), half.detach(), butt)
-        ends = torch.cat([poly[..., 0, :], e[..., 0, :], poly[..., -1, :], e[..., -1, :]], -1)  # B×S×8
-        caps = ends.reshape(-1, 8)[stroke]
-        cut_start, cut_end = near_start.reshape(-1)[elem], near_end.reshape(-1)[elem]
-    sdmin = piece_distance(ax, ay, ef[elem, 0], ef[elem, 1], half.reshape(-1)[stroke], caps, cut_start, cut_end, tx, ty, inverse, G, grid.T)
-    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
-    gstroke = stroke[first]
+        cut_start, cut_end = g.cap_reach(lines, half.detach().reshape(-1), butt.reshape(-1))
+        ends = torch.cat([a[lines.first], e[lines.first], lines.end[lines.last], e[lines.last]], -1)  # (B·S)×8
+        caps = ends[gstroke]
     rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
     opacity = rgba[:, 3] * ink.reshape(-1)[gstroke]
-    return _Layers(keys, keys // grid.n_primitives, g.hard_coverage(sdmin) * opacity[:, None, None], rgba[:, :3])
+    # The layer's alpha, g.hard_coverage(sd) · opacity, comes out of the distance pass itself.
+    alpha = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], half.reshape(-1)[gstroke], opacity, caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
+    return _Layers(keys, keys // grid.n_primitives, alpha, rgba[:, :3])
 
 
-def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid) -> torch.Tensor:
+def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid, clamp: bool = True) -> torch.Tensor:
     """Back-to-front "over" inside every tile, then tiles back into images."""
     T, B = grid.T, grid.batch
     n_tiles = B * grid.per_image
     bg = background[torch.arange(n_tiles, device=grid.device) // grid.per_image][:, :, None, None]  # (B·tiles)×3×1×1
-    if layers:
+    if len(layers) == 1:  # one kind of primitive: its keys are already sorted
+        out = composite_over(bg.expand(n_tiles, 3, T, T), layers[0].alpha, layers[0].rgb, layers[0].tile)
+    elif layers:
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
         tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order].clamp(max=g.ALPHA_MAX)
+        alpha = torch.cat([x.alpha for x in layers])[order]
         rgb = torch.cat([x.rgb for x in layers])[order]
         out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
         out = bg.expand(n_tiles, 3, T, T)
     image = out.reshape(B, grid.nty, grid.ntx, 3, T, T).permute(0, 3, 1, 4, 2, 5).reshape(B, 3, grid.nty * T, grid.ntx * T)
-    return image[:, :, : grid.H, : grid.W].clamp(0.0, 1.0)
+    if image.shape[-2:] != (grid.H, grid.W):  # (a full-range slice would still cost a zero-fill and copy in the backward)
+        image = image[:, :, : grid.H, : grid.W]
+    return image.clamp(0.0, 1.0) if clamp else image
