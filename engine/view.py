@@ -101,8 +101,16 @@ async function refresh() {{
   document.getElementById("scores").innerHTML = rows.join("");
   const key = s.picture ? s.picture + ":" + s.version : "";
   if (key && key !== shown) {{
-    document.getElementById("picture").src = "picture.png?v=" + encodeURIComponent(s.version);
+    // load the new picture aside and swap it in whole: the page never blanks between two pictures
     shown = key;
+    const next = new Image();
+    next.onload = () => {{
+      const old = document.getElementById("picture");
+      next.id = old.id;
+      next.alt = old.alt;
+      old.replaceWith(next);
+    }};
+    next.src = "picture.png?v=" + encodeURIComponent(s.version);
   }}
 }}
 refresh();
