@@ -4,7 +4,7 @@ A 1024² window of EfficientNet-Lite0 allocates activation and gradient maps of 
 forward and backward. glibc's ``malloc`` serves every block above 32 MB with a fresh
 ``mmap`` and unmaps it on ``free``, so each window touches about 1 GB of new pages that
 the kernel must fault in and zero: about half of a window's time on the 2-core machine
-this was measured on (``/work/notes/speed.md``). Told not to use ``mmap`` and not to trim
+this was measured on (docs/dream.md, "Time and memory"). Told not to use ``mmap`` and not to trim
 its heap, ``malloc`` reuses the blocks the previous window freed, and the next window
 finds its pages already there.
 
