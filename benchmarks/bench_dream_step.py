@@ -11,6 +11,9 @@ the loop a DeepDream notebook writes, on the network as the package ships it (ba
 norms unfolded, ``stem`` and ``blocks[:11]`` in a Sequential), untiled. At sizes above
 the tile the engine tiles and the notebook does not: the ratio then is the price of
 tiling (and of bounded memory). Median of paired ratios, min–max, wall and CPU.
+The notebook builds its network from the package's EfficientNet module, so a change inside
+that module (padding, in-place ReLU6) speeds both sides; ``bench_dream_trees.py`` measures
+the engine against an earlier commit instead.
 """
 
 from __future__ import annotations

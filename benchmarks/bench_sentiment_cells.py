@@ -14,9 +14,11 @@ Each step is one training update (forward, backward, Adam) of ``batch`` streams
 × ``seq`` bytes. Reported: bytes per wall second and per CPU second (median),
 and each side's median ratio to ``lstm`` over paired steps with min-max.
 ``--ddp`` also compares ``apophenic sentiment train`` in one process with
-``torchrun --nproc-per-node 2`` (gloo) at the same total batch, alternating whole runs.
+``torchrun --nproc-per-node 2`` (gloo on the CPU, NCCL with ``--device cuda``) at the same
+total batch, alternating whole runs.
 
     python benchmarks/bench_sentiment_cells.py --widths 256 512 --threads 1 2 --ddp
+    python benchmarks/bench_sentiment_cells.py --device cuda --threads 1
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 import torch
 import torch.nn.functional as F
@@ -57,7 +62,7 @@ class FirstPassMLSTM(torch.nn.Module):
         x = self.embed(tokens).transpose(0, 1)
         gx = torch.cat([self.wx(x), self.wmx(x)], dim=-1)
         H = self.hidden
-        h = c = torch.zeros(tokens.shape[0], H)
+        h = c = torch.zeros(tokens.shape[0], H, device=tokens.device)
         outs = []
         for t in range(tokens.shape[1]):
             m = gx[t][..., 4 * H:] * self.wmh(h)
@@ -69,14 +74,15 @@ class FirstPassMLSTM(torch.nn.Module):
         return self.out(torch.stack(outs)).transpose(0, 1), None, None
 
 
-def make_step(side: str, hidden: int, batch: int, seq: int):
+def make_step(side: str, hidden: int, batch: int, seq: int, device: torch.device):
     torch.manual_seed(0)
     if side == "mlstm-first-pass":
         model = FirstPassMLSTM(hidden)
     else:
         model = ByteLM(ModelSpec("lstm" if side == "lstm" else "mlstm", hidden, 1, 64))
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    tokens = torch.randint(0, 256, (batch, seq + 1))
+    tokens = torch.randint(0, 256, (batch, seq + 1)).to(device)
     steer = (lambda c: c) if side == "mlstm-loop" else None  # an identity steer takes the per-byte loop
 
     def step() -> None:
@@ -89,18 +95,22 @@ def make_step(side: str, hidden: int, batch: int, seq: int):
     return step
 
 
-def timed(fn) -> tuple[float, float]:
+def timed(fn, sync) -> tuple[float, float]:
+    sync()
     w, c = time.perf_counter(), time.process_time()
     fn()
+    sync()  # a GPU's queued work counts
     return time.perf_counter() - w, time.process_time() - c
 
 
-def bench_cells(widths: list[int], threads: list[int], batch: int, seq: int, steps: int, warmup: int) -> list[dict]:
+def bench_cells(widths: list[int], threads: list[int], batch: int, seq: int, steps: int, warmup: int,
+                device: torch.device) -> list[dict]:
     rows = []
+    sync = paired.device_sync(device)
     for n in threads:
         torch.set_num_threads(n)
         for hidden in widths:
-            fns = {s: make_step(s, hidden, batch, seq) for s in SIDES}
+            fns = {s: make_step(s, hidden, batch, seq, device) for s in SIDES}
             for _ in range(warmup):
                 for fn in fns.values():
                     fn()
@@ -108,13 +118,13 @@ def bench_cells(widths: list[int], threads: list[int], batch: int, seq: int, ste
             cpu = {s: [] for s in SIDES}
             for _ in range(steps):
                 for s, fn in fns.items():
-                    w, c = timed(fn)
+                    w, c = timed(fn, sync)
                     wall[s].append(w)
                     cpu[s].append(c)
             nbytes = batch * seq
             for s in SIDES:
                 ratios = [a / b for a, b in zip(wall["lstm"], wall[s])]  # speed relative to lstm
-                rows.append({"threads": n, "hidden": hidden, "side": s,
+                rows.append({"device": str(device), "threads": n, "hidden": hidden, "side": s,
                              "bytes_per_s": round(nbytes / statistics.median(wall[s])),
                              "bytes_per_cpu_s": round(nbytes / statistics.median(cpu[s])),
                              "speed_vs_lstm": round(statistics.median(ratios), 3),
@@ -125,6 +135,7 @@ def bench_cells(widths: list[int], threads: list[int], batch: int, seq: int, ste
 
 PRESET = """
 data_root = "{data}"
+device = "{device}"
 seq_len = {seq}
 batch_size = {batch}
 steps = {steps}
@@ -142,14 +153,14 @@ columns = ["label", "text"]
 """
 
 
-def bench_ddp(data: Path, hidden: int, arch: str, batch: int, seq: int, steps: int, rounds: int) -> dict:
-    """Alternate whole runs: one process with ``batch`` streams, two (gloo) with ``batch/2`` each."""
+def bench_ddp(data: Path, hidden: int, arch: str, batch: int, seq: int, steps: int, rounds: int, device: torch.device) -> dict:
+    """Alternate whole runs: one process with ``batch`` streams, two with ``batch/2`` each (on GPUs: one GPU each)."""
     bin_dir = Path(sys.executable).parent
     times = {"1 process": [], "2 processes": []}
     with tempfile.TemporaryDirectory() as tmp:
         preset = Path(tmp) / "bench.toml"
         preset.write_text(PRESET.format(data=data.resolve().as_posix(), seq=seq, batch=batch, steps=steps, arch=arch,
-                                        hidden=hidden))
+                                        hidden=hidden, device=device.type))
         env = dict(os.environ, OMP_NUM_THREADS="1")
         for r in range(rounds):
             for name in times:
@@ -163,7 +174,7 @@ def bench_ddp(data: Path, hidden: int, arch: str, batch: int, seq: int, steps: i
                 times[name].append((last["elapsed_s"] - first["elapsed_s"]) / (last["step"] - first["step"]))
     nbytes = batch * seq
     ratios = [a / b for a, b in zip(times["1 process"], times["2 processes"])]
-    result = {"arch": arch, "hidden": hidden, "batch": batch, "seq": seq,
+    result = {"device": str(device), "arch": arch, "hidden": hidden, "batch": batch, "seq": seq,
               **{f"{k} bytes_per_s": round(nbytes / statistics.median(v)) for k, v in times.items()},
               "speedup": round(statistics.median(ratios), 3), "min": round(min(ratios), 3), "max": round(max(ratios), 3),
               "rounds": rounds}
@@ -172,7 +183,7 @@ def bench_ddp(data: Path, hidden: int, arch: str, batch: int, seq: int, steps: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = paired.add_device_argument(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--widths", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--batch", type=int, default=64)
@@ -183,11 +194,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    device = paired.check_device(args.device)
     load = os.getloadavg()
-    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, torch {torch.__version__}", flush=True)
-    result = {"load_before": load, "cells": bench_cells(args.widths, args.threads, args.batch, args.seq, args.steps, args.warmup)}
-    if args.ddp:
-        result["ddp"] = [bench_ddp(args.data, 256, "lstm", args.batch, args.seq, 30, 3)]
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, torch {torch.__version__}, device {device}", flush=True)
+    result = {"load_before": load, "cells": bench_cells(args.widths, args.threads, args.batch, args.seq, args.steps, args.warmup,
+                                                        device)}
+    if args.ddp and device.type == "cuda" and torch.cuda.device_count() < 2:
+        print("--ddp on cuda needs two GPUs (NCCL takes one per process); skipped", flush=True)
+    elif args.ddp:
+        result["ddp"] = [bench_ddp(args.data, 256, "lstm", args.batch, args.seq, 30, 3, device)]
     result["load_after"] = os.getloadavg()
     print(f"load average after {result['load_after'][0]:.1f}")
     if args.json:

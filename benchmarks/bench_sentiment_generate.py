@@ -10,6 +10,7 @@ review, each side's median ratio to free sampling over paired reviews (min-max),
 and the load average before and after.
 
     python benchmarks/bench_sentiment_generate.py --reviews 10 --batch 100
+    python benchmarks/bench_sentiment_generate.py --device cuda
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import paired  # noqa: E402
 import torch
 from apophenic.plugins.sentiment import checkpoint
 from apophenic.plugins.sentiment.generate import sample
@@ -30,7 +34,7 @@ from apophenic.plugins.sentiment.steering import SHIPPED, resolve
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = paired.add_device_argument(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--model", type=Path, default=SHIPPED)
     parser.add_argument("--methods", nargs="+", default=["clamp", "direction", "fudge", "words"])
     parser.add_argument("--length", type=int, default=300)
@@ -39,17 +43,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    device = paired.check_device(args.device)
+    sync = paired.device_sync(device)
     torch.set_num_threads(args.threads)
-    loaded = checkpoint.load(args.model)
+    loaded = checkpoint.load(args.model, device)
     sides = {"free": resolve(loaded, None)}
     for method in args.methods:
         sides[method] = resolve(loaded, "positive", method)
 
     def run(name: str, samples: int, seed: int) -> tuple[float, float]:
         steering = sides[name]
+        sync()
         w0, c0 = time.perf_counter(), time.process_time()
-        texts = sample(loaded.model, "", args.length, 0.8, 0, steering.steer, samples, seed, stop_at_end=False,
-                       guide=steering.guide)
+        texts = sample(loaded.model, "", args.length, 0.8, 0, steering.steer, samples, seed, device=device,
+                       stop_at_end=False, guide=steering.guide)
         assert all(len(t.encode()) >= args.length for t in texts)
         return time.perf_counter() - w0, time.process_time() - c0
 
@@ -68,8 +75,8 @@ def main() -> None:
                 batched[name].append((wall / args.batch, cpu / args.batch))
     load_after = os.getloadavg()
 
-    result = {"length": args.length, "threads": args.threads, "load_average": [load_before, load_after], "sides": {}}
-    print(f"one review of {args.length} bytes per call ({args.reviews} per side), {args.threads} thread(s); "
+    result = {"device": str(device), "length": args.length, "threads": args.threads, "load_average": [load_before, load_after], "sides": {}}
+    print(f"one review of {args.length} bytes per call ({args.reviews} per side), {device}, {args.threads} thread(s); "
           f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}")
     print("| sampling | wall s / review | CPU s / review | × free (min–max) | "
           f"CPU s / review in batches of {args.batch} |")

@@ -213,9 +213,15 @@ def compare(
     return Result(title, names, reference, wall, cpu, faults, before, machine_load(), warmup)
 
 
+def add_device_argument(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--device`` (default cpu); check it with :func:`check_device`."""
+    parser.add_argument("--device", default="cpu", help="torch device to run on (cpu, cuda, cuda:1); default cpu")
+    return parser
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, rounds: int = 10, warmup: int = 2) -> argparse.ArgumentParser:
     """``--device``, ``--threads``, ``--rounds``, ``--warmup`` and ``--json`` for a benchmark script."""
-    parser.add_argument("--device", default="cpu", help="torch device to run on (cpu, cuda, cuda:1); default cpu")
+    add_device_argument(parser)
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
     parser.add_argument("--rounds", type=int, default=rounds, help=f"paired rounds after the warm-up (default {rounds})")
     parser.add_argument("--warmup", type=int, default=warmup, help=f"untimed warm-up steps per side (default {warmup})")
@@ -225,20 +231,28 @@ def add_common_arguments(parser: argparse.ArgumentParser, rounds: int = 10, warm
 
 def setup(args: argparse.Namespace) -> Any:
     """Apply ``--threads`` and check ``--device``; returns the ``torch.device``. Exits 2 with one line if unusable."""
+    import torch
+
+    device = check_device(args.device)
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}; {load_line(machine_load())}")
+    return device
+
+
+def check_device(name: str) -> Any:
+    """``torch.device(name)``, or one line on stderr and exit 2 when it is not a device or not on this machine."""
     import sys
 
     import torch
 
     try:
-        device = torch.device(args.device)
+        device = torch.device(name)
     except RuntimeError as exc:
-        print(f"--device {args.device!r}: {exc}", file=sys.stderr)
+        print(f"--device {name!r}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        print(f"--device {args.device}: CUDA is not available on this machine", file=sys.stderr)
+        print(f"--device {name}: CUDA is not available on this machine", file=sys.stderr)
         raise SystemExit(2)
-    torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, device {device}, threads {torch.get_num_threads()}; {load_line(machine_load())}")
     return device
 
 

@@ -12,6 +12,8 @@ seen by the language model, the probes or the classifier. Usage:
 
     python benchmarks/sentiment_classifiers.py --data ../shared/data/sentiment \
         [--probe runs/probe-last/probe.json runs/probe-mean/probe.json] [--write plugins/sentiment/data/review-classifier.npz]
+
+``--device cuda`` runs the MiniLM encoder there (the bag of words is scikit-learn's, on the CPU).
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 import numpy as np
 import torch
@@ -58,7 +64,7 @@ def ends(text: str, tokenizer, n: int = 254) -> tuple[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = paired.add_device_argument(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
     parser.add_argument("--probe", type=Path, nargs="*", default=[], help="probe.json files of the language model")
     parser.add_argument("--write", type=Path, default=None, help="write the fitted bag-of-words classifier here")
@@ -67,6 +73,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    device = paired.check_device(args.device)
     torch.set_num_threads(args.threads)
     sets, extra = load(args.data, SETS), load(args.data, EXTRA_TRAINING)
     results: dict = {name: {"n_test": len(te), "n_train": len(tr)} for name, (_, _, tr, te) in sets.items()}
@@ -89,7 +96,7 @@ def main() -> None:
         from sklearn.linear_model import LogisticRegressionCV
 
         t0 = time.process_time()
-        embed = MiniLMEmbedder()
+        embed = MiniLMEmbedder(device=device)
         rng = np.random.default_rng(0)
 
         def features(texts: list[str]) -> np.ndarray:

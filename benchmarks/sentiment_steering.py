@@ -18,6 +18,7 @@ judges within that fluency bound becomes the model's default
 
     python benchmarks/sentiment_steering.py --model runs/lm/model.pt --unit-file runs/probe/unit.json \
         --data ../shared/data/sentiment --json steering-results.json --steering-out steering.json
+    (add --device cuda to run the language model, the discriminators and the MiniLM judge on a GPU)
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 import numpy as np
 import torch
@@ -78,7 +83,7 @@ def setting_text(setting: tuple[float, int | None] | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = paired.add_device_argument(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--unit-file", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
@@ -96,9 +101,10 @@ def main() -> None:
     parser.add_argument("--discriminator", default=None,
                         help="file name (beside --model) of a fine-tuned future discriminator for fudge; default: the direction's regression")
     args = parser.parse_args()
+    device = paired.check_device(args.device)
     torch.set_num_threads(args.threads)
     t_start = time.process_time()
-    loaded = checkpoint.load(args.model)
+    loaded = checkpoint.load(args.model, device)
     model = loaded.model
     unit_info = read_unit(args.unit_file) if args.unit_file else loaded.unit
     rng = np.random.default_rng(0)
@@ -116,8 +122,8 @@ def main() -> None:
     train_y, test_y = np.concatenate(train_y), np.concatenate(test_y)
 
     # The direction / future discriminator, on the language model's cell states.
-    x_tr, own_tr = prefix_states(model, train_texts, args.length)
-    x_te, own_te = prefix_states(model, test_texts, args.length)
+    x_tr, own_tr = prefix_states(model, train_texts, args.length, device=device)
+    x_te, own_te = prefix_states(model, test_texts, args.length, device=device)
     direction = fit_direction(x_tr, train_y[own_tr], x_te, test_y[own_te])
     print(f"direction: held-out opening accuracy {direction['test_accuracy']:.3f} (train {direction['train_accuracy']:.3f})", flush=True)
     cell_norm = float(np.median(np.linalg.norm(x_te, axis=1)))
@@ -127,7 +133,7 @@ def main() -> None:
         loaded.steering["fudge"] = {"discriminator": args.discriminator, "strength": 1.0, "candidates": 8}
 
     # The judges, and the ceiling: openings of held-out reviews.
-    embed = MiniLMEmbedder()
+    embed = MiniLMEmbedder(device=device)
     judge = EmbeddingJudge.fit(embed, [opening(t, args.length) for t in train_texts], train_y)
     ceiling_texts = [opening(t, args.length) for t in test_texts]
     ceiling = {}
@@ -148,7 +154,8 @@ def main() -> None:
         if method == "words":  # the stored settings are multiplied by --strength: store 1 and the candidates
             loaded.steering["words"] = {"strength": 1.0, "candidates": candidates}
         steering = resolve(loaded, word, method or "auto", None, strength, unit_info)
-        return sample(model, "", args.length, args.temperature, top_k, steering.steer, n, seed, guide=steering.guide)
+        return sample(model, "", args.length, args.temperature, top_k, steering.steer, n, seed, device=device,
+                      guide=steering.guide)
 
     def score(texts: list[str], target: int, seconds: float | None = None) -> dict:
         p = reviews.positive_probability(texts)
@@ -225,8 +232,8 @@ def main() -> None:
                   f"{r['minilm']:.0%} | {r['classifier']:.2f} | {r['fluency']:.1%} | {r['length']:.0f} | {r['cpu_s_per_review']:.2f} |")
     print("\n| method | target | judge | share − free | Fisher p |\n|---|---|---|---|---|")
     for key, v in versus_free(table, args.samples).items():
-        method, target, judge = key.rsplit(" ", 2)
-        print(f"| {method} | {target} | {judge} | {v['difference']:+.0%} | {v['p']:.3f} |")
+        method, target, judge_name = key.rsplit(" ", 2)  # not ``judge``: that is the MiniLM judge, read below
+        print(f"| {method} | {target} | {judge_name} | {v['difference']:+.0%} | {v['p']:.3f} |")
     for method, texts in examples.items():
         print(f"\n## {method}")
         for t in texts:

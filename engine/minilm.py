@@ -114,6 +114,11 @@ class MiniBert(torch.nn.Module):
         self.heads, self.eps = heads, eps
         self.layers = 1 + max(int(k.split(".")[2]) for k in self.w if k.startswith("encoder.layer."))
 
+    def _apply(self, fn, recurse=True):
+        # The weights live in a plain dict, so ``.to(device)`` / ``.half()`` move them here.
+        self.w = {k: fn(v) for k, v in self.w.items()}
+        return super()._apply(fn, recurse)
+
     def _ln(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
         return F.layer_norm(x, x.shape[-1:], self.w[prefix + ".weight"], self.w[prefix + ".bias"], self.eps)
 
@@ -172,9 +177,10 @@ def encode_words(
         for r, seq in enumerate(seqs):
             ids[r, : len(seq)] = torch.tensor(seq)
             mask[r, : len(seq)] = 1
+        ids, mask = ids.to(_device(model)), mask.to(_device(model))
         states = model(ids, mask)
         pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-        out[idx] = pooled.numpy()
+        out[idx] = pooled.cpu().numpy()
         if on_batch is not None:
             on_batch(min(s + batch, len(order)), len(order))
     return out
@@ -196,11 +202,17 @@ def encode_texts(model: MiniBert, tokenizer: WordPiece, texts: list[str], max_to
         for r, i in enumerate(idx):
             ids[r, : len(seqs[i])] = torch.tensor(seqs[i])
             mask[r, : len(seqs[i])] = 1
+        ids, mask = ids.to(_device(model)), mask.to(_device(model))
         states = model(ids, mask)
-        out[idx] = ((states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)).numpy()
+        out[idx] = ((states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)).cpu().numpy()
         if on_batch is not None:
             on_batch(min(s + batch, len(order)), len(order))
     return out
+
+
+def _device(model: MiniBert) -> torch.device:
+    """Where the model's weights are (``model.to(device)`` moves them)."""
+    return model.w["embeddings.word_embeddings.weight"].device
 
 
 def load_encoder(folder: Path | None = None) -> tuple[MiniBert, WordPiece]:

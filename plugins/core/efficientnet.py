@@ -32,9 +32,39 @@ class Conv2dSame(nn.Conv2d):
         sh, sw = self.stride
         pad_h = max((math.ceil(ih / sh) - 1) * sh + kh - ih, 0)
         pad_w = max((math.ceil(iw / sw) - 1) * sw + kw - iw, 0)
-        if pad_h or pad_w:
-            x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        if pad_h % 2 == 0 and pad_w % 2 == 0:
+            # Symmetric (every stride-1 convolution): the convolution pads by itself, so no padded
+            # copy of the activation map is made forward and sliced back backward.
+            return F.conv2d(x, self.weight, self.bias, self.stride, (pad_h // 2, pad_w // 2), self.dilation, self.groups)
+        x = _ZeroPad.apply(x, pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class _ZeroPad(torch.autograd.Function):
+    """``F.pad`` with zeros for the uneven "SAME" pads of stride-2 convolutions, without its copies.
+
+    Forward zeroes only the border strips (``F.pad`` fills the whole map, then copies over it);
+    backward hands back a view of the padded gradient's interior (``F.pad`` copies it out).
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, left: int, right: int, top: int, bottom: int) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        ctx.box = (top, top + h, left, left + w)
+        layout = torch.channels_last if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+        shape = (*x.shape[:-2], top + h + bottom, left + w + right)
+        out = torch.empty(shape, dtype=x.dtype, device=x.device, memory_format=layout)
+        out[..., top : top + h, left : left + w] = x
+        out[..., :top, :].zero_()
+        out[..., top + h :, :].zero_()
+        out[..., top : top + h, :left].zero_()
+        out[..., top : top + h, left + w :].zero_()
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        y0, y1, x0, x1 = ctx.box
+        return grad[..., y0:y1, x0:x1], None, None, None, None
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
@@ -59,8 +89,8 @@ class MBConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         if hasattr(self, "_expand_conv"):
-            h = F.relu6(self._bn0(self._expand_conv(h)))
-        h = F.relu6(self._bn1(self._depthwise_conv(h)))
+            h = F.relu6(self._bn0(self._expand_conv(h)), inplace=True)
+        h = F.relu6(self._bn1(self._depthwise_conv(h)), inplace=True)
         h = self._bn2(self._project_conv(h))
         return h + x if self.skip else h
 
@@ -83,7 +113,7 @@ class Stem(nn.Module):
         self._bn0 = _bn(32)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu6(self._bn0(self._conv_stem(x)))
+        return F.relu6(self._bn0(self._conv_stem(x)), inplace=True)
 
 
 class Head(nn.Module):
@@ -93,7 +123,7 @@ class Head(nn.Module):
         self._bn1 = _bn(1280)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu6(self._bn1(self._conv_head(x)))
+        return F.relu6(self._bn1(self._conv_head(x)), inplace=True)
 
 
 class Pool(nn.Module):

