@@ -21,6 +21,7 @@ SCRIPTS = [
     ("bench_dream_trees.py", []),
     ("bench_levers.py", []),
     ("anchors/bench_style_anchors.py", []),
+    ("anchors/bench_featvis_anchors.py", []),
 ]
 
 
