@@ -1,4 +1,4 @@
-"""A tiny stand-in for the parts of torchvision that pystiche 1.0.1 and neural-style-pt import.
+"""A tiny stand-in for the parts of torchvision that pystiche 1.0.1, neural-style-pt and torch-lucent 0.1.8 import.
 
 torchvision cannot be installed beside torch 2.13 here (its wheels pull another torch), and the
 anchors only need: the VGG architecture (weights come from a state-dict file we load ourselves),

@@ -1,4 +1,4 @@
-"""Names neural-style-pt imports at module level (its preprocess is not used by the benchmark)."""
+"""Names neural-style-pt and lucent import at module level (their preprocess and normalize are not used by the benchmarks)."""
 
 from . import functional  # noqa: F401
 
