@@ -26,6 +26,11 @@ _LOW31 = 0x7FFFFFFF
 _HI, _LO = (1, 0) if sys.byteorder == "little" else (0, 1)
 
 
+def _at(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[index]`` along dim 0: ``index_select`` is ~4× faster than advanced indexing on CPU."""
+    return x.index_select(0, index)
+
+
 def _chunks(n: int, tile: int):
     step = max(1, CHUNK_ELEMENTS // (tile * tile))
     for start in range(0, n, step):
@@ -72,7 +77,7 @@ class PieceDistance(torch.autograd.Function):
         if cap_points is None:
             _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, None)
         else:
-            capped = (cut_start | cut_end)[piece]
+            capped = _at(cut_start | cut_end, piece)
             plain = torch.nonzero(~capped, as_tuple=True)[0]
             _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, plain)
             _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile, torch.nonzero(capped, as_tuple=True)[0])
@@ -99,15 +104,16 @@ class PieceDistance(torch.autograd.Function):
             grad_out = torch.where((raw >= 0) & (raw <= 1), grad_out * -opacity[:, None, None], 0.0)
         flat = grad_out.reshape(-1)
         hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
-        w = flat[hit]
-        p = best.view(-1)[hit] & _LOW31  # the winning pair of each pixel
-        pc = piece[p]  # ... and its piece
+        w = _at(flat, hit)
+        p = _at(best.view(-1), hit) & _LOW31  # the winning pair of each pixel
+        pc = _at(piece, p)  # ... and its piece
         grp = hit // (tile * tile)
         pix = hit % (tile * tile)
-        dx = (tx[p] * tile + pix % tile).float() + 0.5 - ax[pc]
-        dy = (ty[p] * tile + pix // tile).float() + 0.5 - ay[pc]
-        caps = None if cap_points is None else _caps(cap_points[grp], ax[pc], ay[pc], cut_start[pc], cut_end[pc])
-        s = _sd(dx, dy, ex[pc], ey[pc], 0.0 if hw is None else hw[grp], caps)
+        pax, pay = _at(ax, pc), _at(ay, pc)
+        dx = (_at(tx, p) * tile + pix % tile).float() + 0.5 - pax
+        dy = (_at(ty, p) * tile + pix // tile).float() + 0.5 - pay
+        caps = None if cap_points is None else _caps(_at(cap_points, grp), pax, pay, _at(cut_start, pc), _at(cut_end, pc))
+        s = _sd(dx, dy, _at(ex, pc), _at(ey, pc), 0.0 if hw is None else _at(hw, grp), caps)
         # Body |q| - hw with q = d - tc·e: d/d(start) = -n, d/d(vector) = -tc·n (q ⟂ e where
         # t is not clamped), d/d(hw) = -1.
         if caps is not None:
@@ -153,7 +159,7 @@ def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
 def _keep_min(best, d2, rows, group, tile: int) -> None:
     """``best[group] = min(best[group], d2 bits << 32 | pair index)``, per pixel."""
     key = d2.reshape(rows.numel(), tile * tile).view(torch.int32).to(torch.int64).bitwise_left_shift_(32).bitwise_or_(rows[:, None])
-    _amin_rows(best, group[rows], key)
+    _amin_rows(best, _at(group, rows), key)
 
 
 def _amin_rows(best: torch.Tensor, index: torch.Tensor, key: torch.Tensor) -> None:
@@ -191,11 +197,11 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
             pc, ptx, pty, grp = piece[start:stop], tx[start:stop], ty[start:stop], group[start:stop]
         else:
             rows = subset[start:stop]
-            pc, ptx, pty, grp = piece[rows], tx[rows], ty[rows], group[rows]
+            pc, ptx, pty, grp = _at(piece, rows), _at(tx, rows), _at(ty, rows), _at(group, rows)
         # Piece start relative to its tile's origin: the pixels are then cx - ox, cy - oy.
-        ox = ax[pc] - (ptx * tile).float()
-        oy = ay[pc] - (pty * tile).float()
-        vx, vy = ex[pc], ey[pc]
+        ox = _at(ax, pc) - (ptx * tile).float()
+        oy = _at(ay, pc) - (pty * tile).float()
+        vx, vy = _at(ex, pc), _at(ey, pc)
         if fused is not None:
             _amin_rows(best, grp, fused(-ox, -oy, vx, vy, rows, tile))
             continue
@@ -252,12 +258,14 @@ def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece,
     """Pieces cut by a flat cap: the key is ``max(dist, cap + hw)²``, so that key - hw is the capped sd."""
     for sl in _chunks(subset.numel(), tile):
         rows = subset[sl]
-        pc, grp = piece[rows], group[rows]
-        dx, dy = _pixels(tx[rows], ty[rows], ax[pc], ay[pc], tile)
+        pc, grp = _at(piece, rows), _at(group, rows)
+        pax, pay = _at(ax, pc), _at(ay, pc)
+        dx, dy = _pixels(_at(tx, rows), _at(ty, rows), pax, pay, tile)
         col = lambda v: v[:, None, None]  # noqa: E731
-        caps = _caps(cap_points[grp], ax[pc], ay[pc], cut_start[pc], cut_end[pc], col)
-        s = _sd(dx, dy, col(ex[pc]), col(ey[pc]), col(hw[grp]), caps)
-        reach = torch.maximum(s["dist"], s["sd"] + col(hw[grp]))
+        phw = col(_at(hw, grp))
+        caps = _caps(_at(cap_points, grp), pax, pay, _at(cut_start, pc), _at(cut_end, pc), col)
+        s = _sd(dx, dy, col(_at(ex, pc)), col(_at(ey, pc)), phw, caps)
+        reach = torch.maximum(s["dist"], s["sd"] + phw)
         _keep_min(best, (reach * reach).contiguous(), rows, group, tile)
 
 
