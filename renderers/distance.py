@@ -3,9 +3,12 @@
 This is the rasterizer's hot loop, written as one autograd function with a
 hand-derived backward. The forward evaluates (tile, piece) pairs in chunks and
 keeps, for every group pixel, the minimum *and which pair attained it* (one
-``int64`` min over "squared-distance bits << 32 | pair index": a group is one
-stroke or one blob, so its half width is subtracted once, after the min, and
-non-negative float bits already sort like the numbers). The backward then
+``int64`` min over keys that hold the squared distance and the pair index: a
+group is one stroke or one blob, so its half width is subtracted once, after
+the min). A key is the ``float64`` copy of the ``float32`` squared distance,
+read as ``int64`` bits, with the pair index or-ed into the 29 low mantissa bits
+that the widening leaves zero: non-negative float bits sort like the numbers,
+so the key sorts by distance, then by pair. The backward then
 touches only group pixels whose incoming gradient is non-zero — for hard
 edges, the one-pixel antialiasing band — and only their winning piece, instead
 of every pair at every pixel. Ties go to the lowest pair index.
@@ -14,16 +17,16 @@ of every pair at every pixel. Ties go to the lowest pair index.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 
 import torch
 
 #: Pair×pixel elements evaluated at once; bounds temporary memory (~4 bytes × this × ~10).
 CHUNK_ELEMENTS = 1 << 20
-_LOW31 = 0x7FFFFFFF
-#: Which ``int32`` half of an ``int64`` key holds the squared distance (high) and the pair (low).
-_HI, _LO = (1, 0) if sys.byteorder == "little" else (0, 1)
+#: Low bits of a key that hold the pair index: a ``float32`` widened to ``float64`` has its
+#: 29 lowest mantissa bits zero.
+_PAIR_BITS = 29
+_PAIR_MASK = (1 << _PAIR_BITS) - 1
 
 
 def _at(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -72,7 +75,7 @@ class PieceDistance(torch.autograd.Function):
     def forward(ctx, ax, ay, ex, ey, hw, opacity, cap_points, cut_start, cut_end, piece, tx, ty, group, n_groups: int, tile: int):  # type: ignore[override]
         # Within a group every pair has the same half width (one stroke, or 0 for a blob), so the
         # minimum of ``dist - hw`` is ``sqrt(min dist²) - hw``: the hot loop keys on squared
-        # distance, whose float bits are non-negative and already sort like the numbers.
+        # distance (see the module docstring for the key).
         best = torch.full((n_groups, tile * tile), torch.iinfo(torch.int64).max, dtype=torch.int64, device=ax.device)
         if cap_points is None:
             _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, None)
@@ -82,8 +85,8 @@ class PieceDistance(torch.autograd.Function):
             _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile, plain)
             _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile, torch.nonzero(capped, as_tuple=True)[0])
         ctx.tile = tile
-        d2 = best.view(torch.int32).view(n_groups, tile * tile, 2)[..., _HI].view(torch.float32)
-        dist = torch.sqrt(d2).view(n_groups, tile, tile)
+        d2 = (best & ~_PAIR_MASK).view(torch.float64).float()  # exact: those bits were zero before the or
+        dist = d2.sqrt_().view(n_groups, tile, tile)
         if opacity is None:
             ctx.save_for_backward(ax, ay, ex, ey, hw, None, None, cap_points, cut_start, cut_end, piece, tx, ty, best)
             return dist if hw is None else dist - hw[:, None, None]
@@ -105,7 +108,7 @@ class PieceDistance(torch.autograd.Function):
         flat = grad_out.reshape(-1)
         hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
         w = _at(flat, hit)
-        p = _at(best.view(-1), hit) & _LOW31  # the winning pair of each pixel
+        p = _at(best.view(-1), hit) & _PAIR_MASK  # the winning pair of each pixel
         pc = _at(piece, p)  # ... and its piece
         grp = hit // (tile * tile)
         pix = hit % (tile * tile)
@@ -157,8 +160,8 @@ def _pixels(tx, ty, ax, ay, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _keep_min(best, d2, rows, group, tile: int) -> None:
-    """``best[group] = min(best[group], d2 bits << 32 | pair index)``, per pixel."""
-    key = d2.reshape(rows.numel(), tile * tile).view(torch.int32).to(torch.int64).bitwise_left_shift_(32).bitwise_or_(rows[:, None])
+    """``best[group] = min(best[group], key(d2, pair index))``, per pixel (see the module docstring)."""
+    key = d2.reshape(rows.numel(), tile * tile).double().view(torch.int64).bitwise_or_(rows[:, None])
     _amin_rows(best, _at(group, rows), key)
 
 
@@ -173,10 +176,11 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
     """Squared distance to plain pieces (no cap plane), in chunks; ``subset``: pair indices or None for all.
 
     Every pair is one row of ``T²`` pixels, so each step is a plain row-times-scalar op
-    (no ``(n,1,T) + (n,T,1)`` broadcasts, which CPU kernels run slowly). The key is
-    assembled as two ``int32`` halves of an ``int64`` (squared-distance bits high, pair
-    index low) by two strided copies instead of converting, shifting and or-ing; the
-    scratch tensors are allocated once per call and reused by every chunk.
+    (no ``(n,1,T) + (n,T,1)`` broadcasts, which CPU kernels run slowly). The key is the
+    squared distance widened into a ``float64`` buffer with the pair index or-ed into its
+    low bits: two contiguous passes (writing two ``int32`` halves was two strided copies,
+    twice as slow, and far slower than that with two threads). The scratch tensors are
+    allocated once per call and reused by every chunk.
     """
     n = piece.numel() if subset is None else subset.numel()
     if n == 0:
@@ -188,7 +192,7 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
     fused = _compiled_keys() if _COMPILE else None
     m = min(step, n)
     dx_buf, dy_buf, t_buf = (torch.empty((m, T2), device=ax.device) for _ in range(3))
-    key_buf = torch.empty((m, T2, 2), dtype=torch.int32, device=ax.device)
+    key_buf = torch.empty((m, T2), dtype=torch.float64, device=ax.device)
     for start in range(0, n, step):
         stop = min(n, start + step)
         k = stop - start
@@ -213,14 +217,12 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
         qx = dx.addcmul_(t, vx, value=-1.0)
         qy = dy.addcmul_(t, vy, value=-1.0)
         d2 = qx.mul_(qx).addcmul_(qy, qy)
-        key = key_buf[:k]
-        key[..., _HI] = d2.view(torch.int32)  # (a strided out= would compute into a temporary and copy anyway)
-        key[..., _LO] = rows[:, None]
-        _amin_rows(best, grp, key.view(torch.int64).view(k, T2))
+        key = key_buf[:k].copy_(d2).view(torch.int64).bitwise_or_(rows[:, None])
+        _amin_rows(best, grp, key)
 
 
 def _plain_keys(ox: torch.Tensor, oy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor, rows: torch.Tensor, tile: int) -> torch.Tensor:
-    """``n×T²`` keys ``dist² bits << 32 | pair`` from tile origin minus piece start ``(ox, oy)``: the fusable form."""
+    """``n×T²`` keys (squared distance, pair) from tile origin minus piece start ``(ox, oy)``: the fusable form."""
     cell = torch.arange(tile * tile, device=ox.device)
     dx = ox[:, None] + ((cell % tile).float() + 0.5)
     dy = oy[:, None] + ((cell // tile).float() + 0.5)
@@ -228,7 +230,7 @@ def _plain_keys(ox: torch.Tensor, oy: torch.Tensor, vx: torch.Tensor, vy: torch.
     t = ((dx * vx + dy * vy) / (vx * vx + vy * vy).clamp_min(1e-12)).clamp(0.0, 1.0)
     qx, qy = dx - t * vx, dy - t * vy
     d2 = qx * qx + qy * qy
-    return (d2.view(torch.int32).to(torch.int64) << 32) | rows[:, None]
+    return d2.double().view(torch.int64) | rows[:, None]
 
 
 #: Whether the hot loop runs through ``torch.compile`` (see :func:`set_compile`).
@@ -308,6 +310,8 @@ def piece_distance(
         raise ValueError("cap_points needs cut_start, cut_end and hw")
     if opacity is not None and hw is None:
         raise ValueError("opacity (coverage output) needs hw")
+    if piece.numel() > _PAIR_MASK:
+        raise ValueError(f"{piece.numel()} (piece, tile) pairs: at most {_PAIR_MASK} fit in a distance key")
     args = [v.float().contiguous() for v in (ax, ay, ex, ey)]  # columns of n×2 tensors arrive strided
     hw32 = None if hw is None else hw.float()
     op32 = None if opacity is None else opacity.float()
