@@ -250,11 +250,13 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     stroke = _at(lines.path, elem)  # flat b*S + s
     b, s = stroke // S, stroke % S
     butt = ~scene.stroke_round
-    tile = grid.tile_index(b, tx, ty)
-    keys, inverse = _groups(grid, tile, offset + s)
+    # Pairs sorted by group: the distance pass then updates each group's row from neighbouring
+    # pairs (its scattered min ran ~1.6x slower on randomly ordered groups).
+    key, order = torch.sort(grid.tile_index(b, tx, ty) * grid.n_primitives + (offset + s), stable=True)
+    elem, tx, ty, stroke = (_at(v, order) for v in (elem, tx, ty, stroke))
+    keys, inverse, counts = torch.unique_consecutive(key, return_inverse=True, return_counts=True)
     G = keys.numel()
-    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
-    gstroke = _at(stroke, first)  # the stroke of each group
+    gstroke = _at(stroke, torch.cumsum(counts, 0) - counts)  # the stroke of each group (from its first pair)
     caps = cut_start = cut_end = None
     if bool(butt.any()):
         cut_start, cut_end = g.cap_reach(lines, half.detach().reshape(-1), butt.reshape(-1))
