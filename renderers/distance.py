@@ -21,8 +21,11 @@ import warnings
 
 import torch
 
-#: Pair×pixel elements evaluated at once; bounds temporary memory (~4 bytes × this × ~10).
-CHUNK_ELEMENTS = 1 << 20
+#: Pair×pixel elements evaluated at once on the CPU: the chunk's scratch tensors (~20 bytes
+#: per element) then stay in cache (1 << 20 was 1.15× slower, 1 << 17 1.15× slower too).
+CHUNK_ELEMENTS = 1 << 18
+#: ... and on other devices, where each chunk costs kernel launches rather than cache misses.
+DEVICE_CHUNK_ELEMENTS = 1 << 20
 #: Low bits of a key that hold the pair index: a ``float32`` widened to ``float64`` has its
 #: 29 lowest mantissa bits zero.
 _PAIR_BITS = 29
@@ -34,8 +37,13 @@ def _at(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return x.index_select(0, index)
 
 
-def _chunks(n: int, tile: int):
-    step = max(1, CHUNK_ELEMENTS // (tile * tile))
+def _chunk_rows(device: torch.device, tile: int) -> int:
+    """Pairs evaluated at once (each pair is one row of ``tile²`` pixels)."""
+    return max(1, (CHUNK_ELEMENTS if device.type == "cpu" else DEVICE_CHUNK_ELEMENTS) // (tile * tile))
+
+
+def _chunks(n: int, tile: int, device: torch.device):
+    step = _chunk_rows(device, tile)
     for start in range(0, n, step):
         yield slice(start, min(n, start + step))
 
@@ -186,7 +194,7 @@ def _min_dist2(best, ax, ay, ex, ey, piece, tx, ty, group, tile: int, subset) ->
     if n == 0:
         return
     T2 = tile * tile
-    step = max(1, CHUNK_ELEMENTS // T2)
+    step = _chunk_rows(ax.device, tile)
     cell = torch.arange(T2, device=ax.device)
     cx, cy = (cell % tile).float() + 0.5, (cell // tile).float() + 0.5  # pixel centre in its tile
     fused = _compiled_keys() if _COMPILE else None
@@ -258,7 +266,7 @@ def _compiled_keys():
 
 def _min_capped(best, ax, ay, ex, ey, hw, cap_points, cut_start, cut_end, piece, tx, ty, group, tile: int, subset) -> None:
     """Pieces cut by a flat cap: the key is ``max(dist, cap + hw)²``, so that key - hw is the capped sd."""
-    for sl in _chunks(subset.numel(), tile):
+    for sl in _chunks(subset.numel(), tile, ax.device):
         rows = subset[sl]
         pc, grp = _at(piece, rows), _at(group, rows)
         pax, pay = _at(ax, pc), _at(ay, pc)
