@@ -110,15 +110,21 @@ class PieceDistance(torch.autograd.Function):
         g_opacity = None
         if opacity is not None:
             # out = clamp(raw, 0, 1) · opacity with raw = 0.5 - sd: the gradient reaching sd is
-            # -grad · opacity where the clamp passes it (0 <= raw <= 1), as autograd's clamp does.
-            g_opacity = torch.bmm(grad_out.reshape(-1, 1, tile * tile), raw.clamp(0.0, 1.0).reshape(-1, tile * tile, 1)).reshape(-1)
-            grad_out = torch.where((raw >= 0) & (raw <= 1), grad_out * -opacity[:, None, None], 0.0)
-        flat = grad_out.reshape(-1)
-        hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
-        w = _at(flat, hit)
+            # -grad · opacity where the clamp passes it (0 <= raw <= 1, the antialiasing band),
+            # as autograd's clamp does. Only band pixels are visited (found from raw alone:
+            # full-size masked or where-ed gradients cost several passes more).
+            n_groups = raw.shape[0]
+            g_opacity = (grad_out * raw.clamp(0.0, 1.0)).view(n_groups, -1).sum(1)
+            hit = torch.nonzero(torch.le((raw - 0.5).abs_(), 0.5).view(-1), as_tuple=True)[0]
+            grp = hit // (tile * tile)
+            w = _at(grad_out.reshape(-1), hit) * -_at(opacity, grp)
+        else:
+            flat = grad_out.reshape(-1)
+            hit = torch.nonzero(flat, as_tuple=True)[0]  # only pixels that pass gradient on
+            grp = hit // (tile * tile)
+            w = _at(flat, hit)
         p = _at(best.view(-1), hit) & _PAIR_MASK  # the winning pair of each pixel
         pc = _at(piece, p)  # ... and its piece
-        grp = hit // (tile * tile)
         pix = hit % (tile * tile)
         pax, pay = _at(ax, pc), _at(ay, pc)
         dx = (_at(tx, p) * tile + pix % tile).float() + 0.5 - pax
