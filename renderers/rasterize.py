@@ -279,9 +279,9 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid, cla
     elif layers:
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
-        tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order]
-        rgb = torch.cat([x.rgb for x in layers])[order]
+        tile = _at(torch.cat([x.tile for x in layers]), order)
+        alpha = _at(torch.cat([x.alpha for x in layers]), order)
+        rgb = _at(torch.cat([x.rgb for x in layers]), order)
         out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
         out = bg.expand(n_tiles, 3, T, T)
