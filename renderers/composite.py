@@ -80,7 +80,10 @@ class Over(torch.autograd.Function):
         g_base = grad_out * trans[:, None] if ctx.needs_input_grad[0] else None
         g_rgb = g_alpha = None
         if ctx.needs_input_grad[2]:
-            g_rgb = torch.empty_like(rgb).index_copy_(0, order, (grad * weight.view(G, 1, T * T)).sum(-1))
+            # per channel: a G×3×T² product would be one more large temporary (fresh pages
+            # from the allocator cost as much as the arithmetic)
+            g_level = torch.stack([(grad[:, c] * weight.view(G, T * T)).sum(-1) for c in range(3)], 1)
+            g_rgb = torch.empty_like(rgb).index_copy_(0, order, g_level)
         if ctx.needs_input_grad[1]:
             # d out / d a_k = T_{>k} (c_k - under_k), dotted with the gradient: under_k·grad is the
             # bottom-up "over" of the scalars grad·c over grad·base.
