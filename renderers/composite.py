@@ -74,20 +74,24 @@ class Over(torch.autograd.Function):
         base, alpha, rgb, tile, above, trans, weight, cut, order = ctx.saved_tensors
         grad_out = grad_out.contiguous()  # it arrives as a permuted view of the image's gradient; gathers from that are slow
         G, T = alpha.shape[0], alpha.shape[-1]
-        grad = grad_out.index_select(0, tile).view(G, 3, T * T)  # the gradient at each layer's tile
-        # Sums over the 3 channels are three multiply-adds and sums over the pixels a product
-        # and a sum: CPU batched matmuls of 1×3 or 3×64 matrices ran 2-10× slower than these.
+        # Sums over the 3 channels are multiply-adds and sums over the pixels a product and a
+        # sum (CPU batched matmuls of 1×3 or 3×64 matrices ran 2-10× slower), one channel at a
+        # time: a G×3×T² gather or product would be a large temporary, and fresh pages from
+        # the allocator cost as much as the arithmetic.
         g_base = grad_out * trans[:, None] if ctx.needs_input_grad[0] else None
-        g_rgb = g_alpha = None
+        g_rgb = g_alpha = mine = None
+        per_channel = []
+        for c in range(3):
+            grad = grad_out[:, c].index_select(0, tile)  # the gradient at each layer's tile, G×T×T
+            if ctx.needs_input_grad[2]:
+                per_channel.append((grad.view(G, T * T) * weight.view(G, T * T)).sum(-1))
+            if ctx.needs_input_grad[1]:  # grad · c_k
+                mine = grad.mul_(rgb[:, c, None, None]) if mine is None else mine.addcmul_(grad, rgb[:, c, None, None])
         if ctx.needs_input_grad[2]:
-            # per channel: a G×3×T² product would be one more large temporary (fresh pages
-            # from the allocator cost as much as the arithmetic)
-            g_level = torch.stack([(grad[:, c] * weight.view(G, T * T)).sum(-1) for c in range(3)], 1)
-            g_rgb = torch.empty_like(rgb).index_copy_(0, order, g_level)
+            g_rgb = torch.empty_like(rgb).index_copy_(0, order, torch.stack(per_channel, 1))
         if ctx.needs_input_grad[1]:
             # d out / d a_k = T_{>k} (c_k - under_k), dotted with the gradient: under_k·grad is the
             # bottom-up "over" of the scalars grad·c over grad·base.
-            mine = _dot3(grad.view(G, 3, T, T), rgb[:, :, None, None])  # grad · c_k
             under = torch.empty_like(alpha)
             acc = _dot3(grad_out, base)  # grad · base (base may be an expanded per-tile colour)
             for sl in ctx.levels:
