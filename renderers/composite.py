@@ -16,76 +16,98 @@ of a few times per level, and nothing is done in float64.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from apophenic.renderers.geometry import ALPHA_MAX
 
 
-def levels(tile: torch.Tensor) -> list[torch.Tensor]:
-    """Indices of the layers at each depth: ``levels(tile)[k]`` holds the k-th layer of every tile.
+def levels(tile: torch.Tensor) -> tuple[torch.Tensor, list[int]]:
+    """Layers in level order: the bottom layer of every tile, then the second, and so on.
 
-    ``tile`` must be sorted (layers of one tile contiguous, bottom first).
+    Returns ``order`` (layer indices) and the size of each level: ``order[:sizes[0]]`` are
+    the bottom layers, the next ``sizes[1]`` the layers right above them, ... No tile
+    appears twice within a level. ``tile`` must be sorted (layers of one tile contiguous,
+    bottom first).
     """
     if tile.numel() == 0:
-        return []
+        return tile, []
     _, counts = torch.unique_consecutive(tile, return_counts=True)
     starts = torch.cumsum(counts, 0) - counts
     rank = torch.arange(tile.numel(), device=tile.device) - torch.repeat_interleave(starts, counts)
-    order = torch.argsort(rank, stable=True)
-    sizes = torch.bincount(rank).tolist()
-    return list(torch.split(order, sizes))
+    return torch.argsort(rank, stable=True), torch.bincount(rank).tolist()
 
 
 class Over(torch.autograd.Function):
-    """``out[t] = layers of tile t composited over base[t]``: see :func:`composite_over`."""
+    """``out[t] = layers of tile t composited over base[t]``: see :func:`composite_over`.
+
+    Inside, layers are kept in level order (:func:`levels`), so that each level is a slice:
+    the walks over the levels gather and scatter only the per-tile running values, not
+    the layers themselves.
+    """
 
     @staticmethod
-    def forward(ctx, base, alpha, rgb, tile, level_index):  # type: ignore[override]
+    def forward(ctx, base, alpha, rgb, tile, order, sizes):  # type: ignore[override]
+        alpha = alpha.index_select(0, order)  # level order
         cut = alpha > ALPHA_MAX  # opacity is kept below 1 as in the naive reference; no gradient where cut
-        alpha = alpha.clamp(max=ALPHA_MAX)
+        alpha = alpha.clamp_(max=ALPHA_MAX)
+        rgb, tile = rgb.index_select(0, order), tile.index_select(0, order)
+        bounds = [0, *itertools.accumulate(sizes)]
+        levels = [slice(bounds[k], bounds[k + 1]) for k in range(len(sizes))]
         # Transmittance above each layer, walking every tile's layers from the top down.
         trans = torch.ones((base.shape[0], *alpha.shape[1:]), dtype=alpha.dtype, device=alpha.device)
         above = torch.empty_like(alpha)
-        for idx in reversed(level_index):
-            where = tile[idx]
-            over_it = trans.index_select(0, where)
-            above.index_copy_(0, idx, over_it)
-            trans.index_copy_(0, where, torch.addcmul(over_it, over_it, alpha.index_select(0, idx), value=-1.0))
+        for sl in reversed(levels):
+            where = tile[sl]
+            over_it = torch.index_select(trans, 0, where, out=above[sl])
+            trans.index_copy_(0, where, torch.addcmul(over_it, over_it, alpha[sl], value=-1.0))
         weight = alpha * above  # what each layer's colour contributes to the result
         out = base * trans[:, None]
         out.index_add_(0, tile, weight[:, None] * rgb[:, :, None, None])
-        ctx.save_for_backward(base, alpha, rgb, tile, above, trans, weight, cut)
-        ctx.level_index = level_index
+        ctx.save_for_backward(base, alpha, rgb, tile, above, trans, weight, cut, order)
+        ctx.levels = levels
         return out
 
     @staticmethod
     def backward(ctx, grad_out):  # type: ignore[override]
-        base, alpha, rgb, tile, above, trans, weight, cut = ctx.saved_tensors
+        base, alpha, rgb, tile, above, trans, weight, cut, order = ctx.saved_tensors
         grad_out = grad_out.contiguous()  # it arrives as a permuted view of the image's gradient; gathers from that are slow
         G, T = alpha.shape[0], alpha.shape[-1]
-        # The gradient at each layer's tile; sums over channels or pixels are batched matmuls
-        # (broadcast products over G×3×T×T are several times slower on CPU).
-        grad = grad_out.index_select(0, tile).view(G, 3, T * T)
+        # Sums over the 3 channels are multiply-adds and sums over the pixels a product and a
+        # sum (CPU batched matmuls of 1×3 or 3×64 matrices ran 2-10× slower), one channel at a
+        # time: a G×3×T² gather or product would be a large temporary, and fresh pages from
+        # the allocator cost as much as the arithmetic.
         g_base = grad_out * trans[:, None] if ctx.needs_input_grad[0] else None
-        g_rgb = torch.bmm(grad, weight.view(G, T * T, 1))[..., 0] if ctx.needs_input_grad[2] else None
-        g_alpha = None
+        g_rgb = g_alpha = mine = None
+        per_channel = []
+        for c in range(3):
+            grad = grad_out[:, c].index_select(0, tile)  # the gradient at each layer's tile, G×T×T
+            if ctx.needs_input_grad[2]:
+                per_channel.append((grad.view(G, T * T) * weight.view(G, T * T)).sum(-1))
+            if ctx.needs_input_grad[1]:  # grad · c_k
+                mine = grad.mul_(rgb[:, c, None, None]) if mine is None else mine.addcmul_(grad, rgb[:, c, None, None])
+        if ctx.needs_input_grad[2]:
+            g_rgb = torch.empty_like(rgb).index_copy_(0, order, torch.stack(per_channel, 1))
         if ctx.needs_input_grad[1]:
             # d out / d a_k = T_{>k} (c_k - under_k), dotted with the gradient: under_k·grad is the
             # bottom-up "over" of the scalars grad·c over grad·base.
-            mine = torch.bmm(rgb[:, None, :], grad).view(G, T, T)  # grad · c_k
             under = torch.empty_like(alpha)
-            n = base.shape[0]
-            if base.stride(2) == 0 and base.stride(3) == 0:  # one colour per tile (the background), expanded
-                acc = torch.bmm(base[:, None, :, 0, 0], grad_out.view(n, 3, T * T)).view(n, T, T)  # grad · base
-            else:
-                acc = (grad_out * base).sum(1)
-            for idx in ctx.level_index:
-                where = tile[idx]
-                below = acc.index_select(0, where)
-                under.index_copy_(0, idx, below)
-                acc.index_copy_(0, where, torch.addcmul(below, alpha.index_select(0, idx), mine.index_select(0, idx) - below))
-            g_alpha = mine.sub_(under).mul_(above).masked_fill_(cut, 0.0)
-        return g_base, g_alpha, g_rgb, None, None
+            acc = _dot3(grad_out, base)  # grad · base (base may be an expanded per-tile colour)
+            for sl in ctx.levels:
+                where = tile[sl]
+                below = torch.index_select(acc, 0, where, out=under[sl])
+                acc.index_copy_(0, where, torch.addcmul(below, alpha[sl], mine[sl] - below))
+            g_level = mine.sub_(under).mul_(above).masked_fill_(cut, 0.0)
+            g_alpha = torch.empty_like(g_level).index_copy_(0, order, g_level)  # back to the caller's order
+        return g_base, g_alpha, g_rgb, None, None, None
+
+
+def _dot3(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Sum over dim 1 (the 3 colour channels) of ``x · y``, ``y`` broadcast against ``x``."""
+    out = x[:, 0] * y[:, 0]
+    out.addcmul_(x[:, 1], y[:, 1]).addcmul_(x[:, 2], y[:, 2])
+    return out
 
 
 def composite_over(base: torch.Tensor, alpha: torch.Tensor, rgb: torch.Tensor, tile: torch.Tensor) -> torch.Tensor:
@@ -96,4 +118,4 @@ def composite_over(base: torch.Tensor, alpha: torch.Tensor, rgb: torch.Tensor, t
     :param rgb: ``G×3`` layer colour.
     :param tile: ``G`` tile of each layer, sorted; layers of a tile bottom first.
     """
-    return Over.apply(base, alpha, rgb, tile, levels(tile))
+    return Over.apply(base, alpha, rgb, tile, *levels(tile))

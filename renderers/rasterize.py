@@ -94,8 +94,9 @@ class _Grid:
         count = torch.where(inside, wide * (ty1 - ty0 + 1), 0)
         elem = torch.repeat_interleave(torch.arange(count.numel(), device=count.device), count)
         start = torch.cumsum(count, 0) - count
-        local = torch.arange(elem.numel(), device=count.device) - start[elem]
-        return elem, tx0[elem] + local % wide[elem], ty0[elem] + local // wide[elem]
+        local = torch.arange(elem.numel(), device=count.device) - _at(start, elem)
+        wide = _at(wide, elem)
+        return elem, _at(tx0, elem) + local % wide, _at(ty0, elem) + local // wide
 
     @torch.no_grad()
     def near(self, elem, tx, ty, start, vector, reach):
@@ -107,9 +108,9 @@ class _Grid:
         that do not intersect are nearest at an end of the segment or a corner of the box.
         """
         T = self.T
-        ax, ay = start[elem, 0], start[elem, 1]
-        vx, vy = vector[elem, 0], vector[elem, 1]
-        r = reach[elem] + 1e-3
+        ax, ay = _at(start[:, 0], elem), _at(start[:, 1], elem)
+        vx, vy = _at(vector[:, 0], elem), _at(vector[:, 1], elem)
+        r = _at(reach, elem) + 1e-3
         lo_x = (tx * T).to(ax.dtype) + 0.5
         lo_y = (ty * T).to(ay.dtype) + 0.5
         hi_x, hi_y = lo_x + (T - 1), lo_y + (T - 1)
@@ -132,7 +133,7 @@ class _Grid:
         d = torch.minimum(torch.minimum(to_box(ax, ay), to_box(ax + vx, ay + vy)), to_piece(cx, cy))
         keep = (d <= r) | _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y)
         keep = torch.nonzero(keep, as_tuple=True)[0]
-        return elem[keep], tx[keep], ty[keep]
+        return _at(elem, keep), _at(tx, keep), _at(ty, keep)
 
     def tile_index(self, batch: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
         return batch * self.per_image + ty * self.ntx + tx
@@ -142,6 +143,11 @@ class _Grid:
         dx = (tx * self.T).to(ox.dtype)[:, None] + self.centres[None, :] - ox[:, None]
         dy = (ty * self.T).to(oy.dtype)[:, None] + self.centres[None, :] - oy[:, None]
         return dx[:, None, :], dy[:, :, None]
+
+
+def _at(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[index]`` along dim 0: ``index_select`` is ~4× faster than advanced indexing on CPU."""
+    return x.index_select(0, index)
 
 
 def _crosses_box(ax, ay, vx, vy, lo_x, lo_y, hi_x, hi_y) -> torch.Tensor:
@@ -234,30 +240,32 @@ def _stroke_layers(scene: StrokeScene, grid: _Grid, sx: float, sy: float, offset
     a, e = lines.start, lines.end - lines.start  # P×2, pieces of all strokes (flat b*S + s in lines.path)
     half, ink = g.stroke_half_width(scene.stroke_width * math.sqrt(sx * sy))  # B×S
     with torch.no_grad():
-        reach = half.reshape(-1)[lines.path] + 0.5 + 1e-3
+        reach = _at(half.reshape(-1), lines.path) + 0.5 + 1e-3
         x0, x1 = torch.minimum(a[:, 0], lines.end[:, 0]) - reach, torch.maximum(a[:, 0], lines.end[:, 0]) + reach
         y0, y1 = torch.minimum(a[:, 1], lines.end[:, 1]) - reach, torch.maximum(a[:, 1], lines.end[:, 1]) + reach
     elem, tx, ty = grid.pairs(x0, y0, x1, y1)
     elem, tx, ty = grid.near(elem, tx, ty, a.detach(), e.detach(), reach)
     if elem.numel() == 0:
         return None
-    stroke = lines.path[elem]  # flat b*S + s
+    stroke = _at(lines.path, elem)  # flat b*S + s
     b, s = stroke // S, stroke % S
     butt = ~scene.stroke_round
-    tile = grid.tile_index(b, tx, ty)
-    keys, inverse = _groups(grid, tile, offset + s)
+    # Pairs sorted by group: the distance pass then updates each group's row from neighbouring
+    # pairs (its scattered min ran ~1.6x slower on randomly ordered groups).
+    key, order = torch.sort(grid.tile_index(b, tx, ty) * grid.n_primitives + (offset + s), stable=True)
+    elem, tx, ty, stroke = (_at(v, order) for v in (elem, tx, ty, stroke))
+    keys, inverse, counts = torch.unique_consecutive(key, return_inverse=True, return_counts=True)
     G = keys.numel()
-    first = torch.zeros(G, dtype=torch.long, device=scene.device).scatter_(0, inverse, torch.arange(inverse.numel(), device=scene.device))
-    gstroke = stroke[first]  # the stroke of each group
+    gstroke = _at(stroke, torch.cumsum(counts, 0) - counts)  # the stroke of each group (from its first pair)
     caps = cut_start = cut_end = None
     if bool(butt.any()):
         cut_start, cut_end = g.cap_reach(lines, half.detach().reshape(-1), butt.reshape(-1))
         ends = torch.cat([a[lines.first], e[lines.first], lines.end[lines.last], e[lines.last]], -1)  # (B·S)×8
-        caps = ends[gstroke]
-    rgba = scene.stroke_rgba.reshape(-1, 4)[gstroke]
-    opacity = rgba[:, 3] * ink.reshape(-1)[gstroke]
+        caps = _at(ends, gstroke)
+    rgba = _at(scene.stroke_rgba.reshape(-1, 4), gstroke)
+    opacity = rgba[:, 3] * _at(ink.reshape(-1), gstroke)
     # The layer's alpha, g.hard_coverage(sd) · opacity, comes out of the distance pass itself.
-    alpha = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], half.reshape(-1)[gstroke], opacity, caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
+    alpha = piece_distance(a[:, 0], a[:, 1], e[:, 0], e[:, 1], _at(half.reshape(-1), gstroke), opacity, caps, cut_start, cut_end, elem, tx, ty, inverse, G, grid.T)
     return _Layers(keys, keys // grid.n_primitives, alpha, rgba[:, :3])
 
 
@@ -271,9 +279,9 @@ def _composite(layers: list[_Layers], background: torch.Tensor, grid: _Grid, cla
     elif layers:
         key = torch.cat([x.key for x in layers])
         order = torch.argsort(key)
-        tile = torch.cat([x.tile for x in layers])[order]
-        alpha = torch.cat([x.alpha for x in layers])[order]
-        rgb = torch.cat([x.rgb for x in layers])[order]
+        tile = _at(torch.cat([x.tile for x in layers]), order)
+        alpha = _at(torch.cat([x.alpha for x in layers]), order)
+        rgb = _at(torch.cat([x.rgb for x in layers]), order)
         out = composite_over(bg.expand(n_tiles, 3, T, T), alpha, rgb, tile)
     else:
         out = bg.expand(n_tiles, 3, T, T)
