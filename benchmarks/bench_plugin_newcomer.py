@@ -5,7 +5,10 @@ installed apophenic (so nothing leaks into this environment), and prints the
 number of commands and each one's wall time. pip runs offline
 (`--no-deps --no-build-isolation`) here; a newcomer types `pip install -e demo`.
 
-    python benchmarks/bench_plugin_newcomer.py [--kind generator|perceiver|objective] [--steps N]
+    python benchmarks/bench_plugin_newcomer.py [--kind generator|perceiver|objective] [--steps N] [--device auto]
+
+``--device`` (default auto: no ``--device`` on the command, as a user types it; auto, cpu, cuda or mps) goes to
+`apophenic run demo`.
 """
 
 from __future__ import annotations
@@ -19,19 +22,26 @@ import time
 import venv
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", default="generator", choices=["generator", "perceiver", "objective"])
     parser.add_argument("--steps", type=int, default=None, help="override the preset's steps (default: as shipped)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps; default auto (no --device given to the run)")
     args = parser.parse_args()
+    paired.check_run_device(args.device)
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     env.pop("APOPHENIC_LOAD_PLUGINS", None)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         venv.EnvBuilder(system_site_packages=True, with_pip=False).create(work / "venv")
         python = str(work / "venv" / "bin" / "python")
-        run_args = ["run", "demo"] + (["--steps", str(args.steps)] if args.steps else []) + ["--quiet"]
+        run_args = (["run", "demo"] + (["--steps", str(args.steps)] if args.steps else [])
+                    + (["--device", args.device] if args.device != "auto" else []) + ["--quiet"])
         commands = [
             ("apophenic plugins new demo --kind " + args.kind, [python, "-m", "apophenic.cli", "plugins", "new", "demo",
                                                                 "--kind", args.kind]),
