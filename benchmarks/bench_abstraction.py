@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paired  # noqa: E402
 
 TARGETS = ["electric fan", "tick", "hammerhead", "goldfish", "flamingo", "zebra", "banjo", "violin", "beacon", "strawberry"]
-ES_DEFAULTS = ["optimizer.type=\"evolution\"", "optimizer.population=16", "optimizer.sigma=0.1", "optimizer.lr=0.05"]
+# The whole optimizer table: the preset's Adam keys (schedule) are not the evolution strategy's.
+ES_DEFAULTS = ['optimizer={type="evolution", population=16, sigma=0.1, lr=0.05}']
 
 
 def _pipeline(preset: str, target: str, sets: list[str], device: str):
