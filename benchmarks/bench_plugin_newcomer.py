@@ -17,6 +17,7 @@ import argparse
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import venv
@@ -25,6 +26,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import paired  # noqa: E402
+
+
+def see_this_environment(python: str) -> None:
+    """Let the throwaway venv import what this interpreter has (with its .pth files: editable installs).
+
+    ``system_site_packages`` only reaches the base Python's packages, not those of a venv this
+    script runs from.
+    """
+    here = sysconfig.get_paths()["purelib"]
+    there = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    Path(there).mkdir(parents=True, exist_ok=True)
+    (Path(there) / "parent-environment.pth").write_text(f"import site; site.addsitedir({here!r})\n")
 
 
 def main() -> None:
@@ -40,6 +54,7 @@ def main() -> None:
         work = Path(tmp)
         venv.EnvBuilder(system_site_packages=True, with_pip=False).create(work / "venv")
         python = str(work / "venv" / "bin" / "python")
+        see_this_environment(python)
         run_args = (["run", "demo"] + (["--steps", str(args.steps)] if args.steps else [])
                     + (["--device", args.device] if args.device != "auto" else []) + ["--quiet"])
         commands = [
