@@ -153,9 +153,9 @@ CUDA_PEAK = ("import atexit, sys, torch; atexit.register(lambda: print(f'cuda-pe
 
 def _child(args: list[str]) -> tuple[float, float, str, float | None]:
     """Run ``apophenic`` in a child; wall seconds, peak RSS in GiB, its output and (on CUDA) peak GPU memory in GiB."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(THREADS), "OMP_WAIT_POLICY": "PASSIVE"}
     from apophenic.device import pick_device
 
+    env = {**os.environ, "OMP_NUM_THREADS": str(THREADS), "OMP_WAIT_POLICY": "PASSIVE"}
     code = (CUDA_PEAK if pick_device(DEVICE).type == "cuda" else "") + "from apophenic.cli import main; main()"
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, *args, "--device", DEVICE], env=env, capture_output=True, text=True)
