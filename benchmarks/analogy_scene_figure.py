@@ -5,6 +5,7 @@
 A and C are two random stroke scenes of one structure; B is A moved right, with wider
 strokes and bluer colours; D (computed, not optimized) shows the same edit applied to C.
 Prints how far D's parameters are from "C with the same edit" (0 where no clipping happened).
+No ``--device``: nothing here runs a model or an optimization (parameter arithmetic, then skia).
 """
 
 from __future__ import annotations

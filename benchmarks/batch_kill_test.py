@@ -1,6 +1,6 @@
 """Kill test: SIGKILL a running batch's whole process tree at random moments, restart, count the damage.
 
-    python benchmarks/batch_kill_test.py [--runs 24] [--kills 5] [--workers 2] [--min 5] [--max 25] [--seed 0]
+    python benchmarks/batch_kill_test.py [--runs 24] [--kills 5] [--workers 2] [--min 5] [--max 25] [--seed 0] [--device auto]
 
 Each round starts `apophenic batch` in its own process group, waits a random
 time, snapshots the journal's `running` runs and the finished folders (with
@@ -8,7 +8,8 @@ their inodes), then kills the group with SIGKILL. After the last kill the
 batch runs to the end. Reported: runs completed, runs redone beyond the ones
 in flight (a finished folder replaced later; goal 0), corrupt outputs (a run
 folder whose files do not parse or whose recipe does not hash to its name;
-goal 0), leftovers cleaned.
+goal 0), leftovers cleaned. ``--device`` (default auto: no ``--device`` on the command, as a user types it; auto, cpu, cuda or mps) goes to every
+``apophenic batch`` start.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import paired  # noqa: E402
 from bench_batch import write_manifest  # noqa: E402
 
 
@@ -65,10 +67,11 @@ def corrupt(out: Path) -> list[str]:
     return bad
 
 
-def start(manifest: Path, out: Path, workers: int) -> subprocess.Popen:
+def start(manifest: Path, out: Path, workers: int, device: str = "auto") -> subprocess.Popen:
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    given = [] if device == "auto" else ["--device", device]
     return subprocess.Popen([sys.executable, "-m", "apophenic.cli", "batch", str(manifest), "--out", str(out),
-                             "--workers", str(workers), "--quiet"],
+                             "--workers", str(workers), *given, "--quiet"],
                             env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -82,7 +85,9 @@ def main() -> None:
     parser.add_argument("--min", type=float, default=5.0, help="Shortest wait before a kill (s).")
     parser.add_argument("--max", type=float, default=25.0, help="Longest wait before a kill (s).")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps; default auto (no --device given to batch)")
     opts = parser.parse_args()
+    paired.check_run_device(opts.device)
     rng = random.Random(opts.seed)
     with tempfile.TemporaryDirectory(prefix="apophenic-kill-") as tmp:
         manifest = write_manifest(Path(tmp) / "m", opts.runs, opts.steps, opts.size)
@@ -94,7 +99,7 @@ def main() -> None:
         started = time.perf_counter()
         for k in range(opts.kills):
             before = finished(out) if out.exists() else {}
-            process = start(manifest, out, opts.workers)
+            process = start(manifest, out, opts.workers, opts.device)
             wait = rng.uniform(opts.min, opts.max)
             try:
                 process.wait(wait)
@@ -117,7 +122,7 @@ def main() -> None:
             print(f"kill {k + 1} after {wait:4.1f} s: {len(now):2d} done, {len(running)} in flight, "
                   f"{leftovers} half-written temp folders left", flush=True)
         before = finished(out)
-        process = start(manifest, out, opts.workers)
+        process = start(manifest, out, opts.workers, opts.device)
         _, err = process.communicate()
         after = finished(out)
         redone |= {name for name, inode in before.items() if after.get(name) != inode}

@@ -1,12 +1,13 @@
 """Three image analogies A : B :: C : ?, answered by optimizing a picture D towards
 embed(B) − embed(A) + embed(C) in EfficientNet-Lite's 1280-d pooled embedding.
 
-    python benchmarks/bench_analogy_images.py [--steps 150] [--out docs/images]
+    python benchmarks/bench_analogy_images.py [--steps 150] [--out docs/images] [--device cpu]
 
 For each analogy prints the cosine of embed(D) to the target before and after
 optimization for the two optimized perceivers (Lite0, Lite1) and the held-out
 Lite2, next to two references: C itself (the lazy answer) and the answer a
 person would give (R). Writes a strip A | B | C | D | R per analogy.
+``--device`` (default cpu; auto, cpu, cuda or mps) is where the runs and the scoring perceivers work.
 The strokes analogy's numbers in docs/analogy.md came from --steps 120, the others from the presets' 100.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +31,10 @@ from apophenic.plugins.analogy.objective import analogy_target, embed, load_imag
 from apophenic.plugins.analogy.shapes import shape_image  # noqa: E402
 from apophenic.presets import load  # noqa: E402
 from apophenic.run import execute  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 SIZE = 224
 
@@ -65,12 +71,13 @@ def make_inputs(folder: Path) -> list[dict]:
     ]
 
 
-def perceivers():
+def perceivers(device: str):
     from apophenic.component import BuildContext
+    from apophenic.device import pick_device
     from apophenic.registry import get_registry
 
     registry = get_registry()
-    ctx = BuildContext(size=(SIZE, SIZE))
+    ctx = BuildContext(size=(SIZE, SIZE), device=pick_device(device))
     out = {}
     for name, resize in (("efficientnet-lite0", "native"), ("efficientnet-lite1", 224), ("efficientnet-lite2", "native")):
         config = registry.config("perceiver", name)(type=name, resize=resize)
@@ -91,17 +98,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the presets')")
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
     parser.add_argument("--only", nargs="*", default=None, help="analogy names to run (colour, shape-strokes, greyscale)")
     args = parser.parse_args()
+    paired.check_run_device(args.device)
     torch.set_num_threads(1)
-    nets = perceivers()
+    nets = perceivers(args.device)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for item in make_inputs(tmp):
             if args.only and item["name"] not in args.only:
                 continue
             images = {k: load_image(p, (SIZE, SIZE)) for k, p in zip("abc", item["abc"])}
-            overrides = [f'objectives[0].{k}="{p}"' for k, p in zip("abc", item["abc"])]
+            overrides = [f'objectives[0].{k}="{p}"' for k, p in zip("abc", item["abc"])] + [f'device="{args.device}"']
             if args.steps:
                 overrides.append(f"optimizer.steps={args.steps}")
             config, source = load(item["preset"], overrides)
@@ -111,7 +120,7 @@ def main() -> None:
             final = result.images[:1].float().cpu()
             from apophenic.run import build
 
-            start = build(config, source).generator.render().detach()[:1]  # the seeded starting picture
+            start = build(config, source).generator.render().detach()[:1].cpu()  # the seeded starting picture
             ref = load_image(item["ref"], (SIZE, SIZE))
             rows = {"start D": cosines(nets, images, start), "final D": cosines(nets, images, final),
                     "C itself": cosines(nets, images, images["c"]), "reference R": cosines(nets, images, ref)}

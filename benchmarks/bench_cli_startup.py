@@ -17,6 +17,8 @@ PYTHONPATH; e.g. from a worktree of main:
     git worktree add --detach /tmp/cli-before main
     mkdir -p /tmp/before-src/apophenic && cd /tmp/before-src/apophenic &&
       ln -s /tmp/cli-before/engine/* . && ln -s /tmp/cli-before/{plugins,renderers,presets} .
+
+No ``--device``: it times interpreter and import startup, which runs no model on any device.
 """
 
 from __future__ import annotations

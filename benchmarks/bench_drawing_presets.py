@@ -12,6 +12,7 @@ held-out worst robust rank, the rank-1 count and a contact sheet.
     python benchmarks/bench_drawing_presets.py ink --report --out bench-drawings --sheet docs/images/ink-targets.png
 
 ``--shard i/n`` runs every n-th job starting at i, so two processes can share a sweep.
+``--device`` (default cpu; auto, cpu, cuda or mps) is where the runs work.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 #: The ten targets every drawing preset is measured on besides its own, fixed before any
 #: tuning: shapes and colours of many kinds (animals, instruments, objects, food, a landmark).
@@ -41,7 +46,7 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text).strip("-")
 
 
-def run_one(preset: str, target: str, seed: int, sets: list[str], folder: Path) -> dict:
+def run_one(preset: str, target: str, seed: int, sets: list[str], folder: Path, device: str = "cpu") -> dict:
     """One run into ``folder`` (its run.json's content, plus CPU seconds)."""
     import torch
 
@@ -56,7 +61,7 @@ def run_one(preset: str, target: str, seed: int, sets: list[str], folder: Path) 
     for s in sets:
         data = apply_override(data, s)
     data = set_target(data, target, source)
-    data = {**data, "seed": seed, "device": "cpu"}
+    data = {**data, "seed": seed, "device": device}
     config = validate(data, registry, source)
     cpu0 = time.process_time()
     result = execute(config, folder, source=source, registry=registry, progress=False, preset=preset)
@@ -126,9 +131,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench-drawings"))
     ap.add_argument("--shard", default="0/1", help="i/n: run every n-th job starting at i")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--sheet", type=Path, default=None)
     args = ap.parse_args()
+    paired.check_run_device(args.device)
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.report:
         report(args.preset, args.out, seeds, args.sheet)
@@ -145,7 +152,7 @@ def main() -> None:
         if (folder / "result.json").is_file():
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        rec = run_one(args.preset, target, seed, args.set, folder)
+        rec = run_one(args.preset, target, seed, args.set, folder, args.device)
         held = [s for s in rec["scores"] if s["held_out"]]
         print(f"{args.preset} {target} seed {seed}: held-out {held[0]['probability']:.3f}/{held[0]['rank']}, "
               f"worst robust {max(r['worst_rank'] for r in rec['robust'] if r['held_out'])}, "

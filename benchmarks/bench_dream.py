@@ -7,10 +7,13 @@
 
 Prints one line per number. Sizes run `apophenic dream` in a child process so
 peak RSS is that run's alone. Set ``BENCH_THREADS`` (default 2).
+``--device`` (default cpu; auto, cpu, cuda or mps) is where the runs and the layer
+measurements work; on CUDA `size` also prints the child's peak ``max_memory_allocated``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -21,13 +24,18 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/bench-dream"))
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "images"
 CLASSES = os.environ.get("BENCH_CLASSES", "goldfish,flamingo,monarch,pizza,lighthouse").split(",")
+DEVICE = "cpu"  # set from --device in main
 
 
 def _run(preset: str, overrides: list[str], out: Path):
@@ -35,31 +43,36 @@ def _run(preset: str, overrides: list[str], out: Path):
     from apophenic.preset_loader import load_data
     from apophenic.registry import get_registry
     from apophenic.run import execute
+    from apophenic.runs import with_options
 
     registry = get_registry()
     data, source = load_data(preset, overrides, registry)
-    config = validate(data, registry, source)
+    config = validate(with_options(data, device=DEVICE), registry, source)
     return execute(config, out, source=source, registry=registry, progress=False, preset=preset), config
 
 
 @torch.no_grad()
 def _mean_activation(image: torch.Tensor, layer: str) -> tuple[str, float]:
     from apophenic.component import BuildContext
+    from apophenic.device import pick_device
     from apophenic.plugins.core.perceivers import EfficientNetLite0Config
 
-    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext())
+    device = pick_device(DEVICE)
+    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext(device=device))
     exact = lite0.resolve_layer(layer)
-    return exact, float(lite0.perceive(image, [exact])[exact].mean())
+    return exact, float(lite0.perceive(image.to(device), [exact])[exact].mean())
 
 
 @torch.no_grad()
 def _mean_square(image: torch.Tensor, layer: str) -> float:
     """The layer's response as DeepDream's l2 objective sees it (block outputs are signed, so the plain mean is not)."""
     from apophenic.component import BuildContext
+    from apophenic.device import pick_device
     from apophenic.plugins.core.perceivers import EfficientNetLite0Config
 
-    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext())
-    return float(lite0.perceive(image, [layer])[layer].pow(2).mean())
+    device = pick_device(DEVICE)
+    lite0 = EfficientNetLite0Config(type="efficientnet-lite0", resize="none").build(BuildContext(device=device))
+    return float(lite0.perceive(image.to(device), [layer])[layer].pow(2).mean())
 
 
 def layers() -> None:
@@ -81,7 +94,7 @@ def layers() -> None:
             if other != layer:
                 o_before, o_after = _mean_square(original, other), _mean_square(result.images, other)
                 print(f"  (same image, other layer {other}: mean square {o_before:.2f} -> {o_after:.2f}, x{o_after / o_before:.2f})")
-        row.append(result.images)
+        row.append(result.images.cpu())
     DOCS.mkdir(parents=True, exist_ok=True)
     gap = torch.ones(1, 3, original.shape[-2], 8)
     strip = torch.cat([row[0], gap, row[1], gap, row[2]], dim=3)
@@ -95,6 +108,7 @@ def classes() -> None:
     from apophenic.preset_loader import load_data
     from apophenic.registry import get_registry
     from apophenic.run import build, class_scores
+    from apophenic.runs import with_options
 
     steps = int(os.environ.get("BENCH_CLASS_STEPS", "200"))
     registry = get_registry()
@@ -102,7 +116,7 @@ def classes() -> None:
     for target in CLASSES:
         overrides = [f'objectives[0].target="{target}"', f"optimizer.steps={steps}"]
         data, source = load_data("visualize-class", overrides, registry)
-        pipeline = build(validate(data, registry, source), source)
+        pipeline = build(validate(with_options(data, device=DEVICE), registry, source), source)
         with torch.no_grad():
             before = {s["perceiver"]: s["probability"] for s in class_scores(pipeline, pipeline.generator.render())}
         started = time.perf_counter()
@@ -115,7 +129,7 @@ def classes() -> None:
               f"worst robust rank {robust['worst_rank']} ({robust['worst_degradation']}); clipped {100 * result.record['clipped']:.1f} %); "
               f"optimized lite0 {before['efficientnet-lite0']:.5f} -> {after['efficientnet-lite0']['probability']:.4f}, "
               f"lite1 {before['efficientnet-lite1']:.5f} -> {after['efficientnet-lite1']['probability']:.4f}; {steps} steps, {seconds:.0f} s")
-        pictures.append(result.images)
+        pictures.append(result.images.cpu())
     DOCS.mkdir(parents=True, exist_ok=True)
     save_png(torch.cat(pictures, dim=3), DOCS / "dream-classes.png")
     print(f"picture: {DOCS / 'dream-classes.png'} ({', '.join(CLASSES)})")
@@ -132,16 +146,25 @@ def _photo(path: Path, size: tuple[int, int]) -> Path:
     return path
 
 
-def _child(args: list[str]) -> tuple[float, float, str]:
-    """Run ``apophenic`` in a child; wall seconds, peak RSS in GiB, and its output."""
+# On CUDA the child says its peak max_memory_allocated on stderr as it exits (RSS does not count GPU memory).
+CUDA_PEAK = ("import atexit, sys, torch; atexit.register(lambda: print(f'cuda-peak-bytes {torch.cuda.max_memory_allocated()}',"
+             " file=sys.stderr)); ")
+
+
+def _child(args: list[str]) -> tuple[float, float, str, float | None]:
+    """Run ``apophenic`` in a child; wall seconds, peak RSS in GiB, its output and (on CUDA) peak GPU memory in GiB."""
+    from apophenic.device import pick_device
+
     env = {**os.environ, "OMP_NUM_THREADS": str(THREADS), "OMP_WAIT_POLICY": "PASSIVE"}
+    code = (CUDA_PEAK if pick_device(DEVICE).type == "cuda" else "") + "from apophenic.cli import main; main()"
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from apophenic.cli import main; main()", *args], env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, *args, "--device", DEVICE], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB, largest child so far
     if done.returncode != 0:
         raise SystemExit(f"apophenic {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
-    return seconds, peak, done.stdout.strip()
+    gpu = next((int(line.split()[1]) / 2**30 for line in done.stderr.splitlines() if line.startswith("cuda-peak-bytes ")), None)
+    return seconds, peak, done.stdout.strip(), gpu
 
 
 def size() -> None:
@@ -152,10 +175,11 @@ def size() -> None:
             continue
         photo = _photo(WORK / f"coffee-{w}x{h}.png", (w, h))
         out = WORK / f"size-{label}"
-        seconds, peak, text = _child(["dream", str(photo), "--layer", "deep", "--steps", steps, "--out", str(out), "--quiet"])
+        seconds, peak, text, gpu = _child(["dream", str(photo), "--layer", "deep", "--steps", steps, "--out", str(out), "--quiet"])
         record = json.loads(next(out.glob("*/run.json")).read_text())
         print(f"{label}: dream-deep, {steps} steps over 4 octaves, tile {record['config']['optimizer']['tile']}: "
-              f"wall {seconds:.0f} s (run {record['wall_seconds']:.0f} s), peak RSS {peak:.2f} GiB, {THREADS} threads; "
+              f"wall {seconds:.0f} s (run {record['wall_seconds']:.0f} s), peak RSS {peak:.2f} GiB, "
+              + (f"peak CUDA {gpu:.2f} GiB (max_memory_allocated), " if gpu is not None else "") + f"{THREADS} threads; "
               f"objective {record['objective']['start']['total']:.2f} -> {record['objective']['end']['total']:.2f}")
 
 
@@ -177,5 +201,12 @@ def seams() -> None:
 
 if __name__ == "__main__":
     jobs = {"layers": layers, "classes": classes, "size": size, "seams": seams}
-    for name in sys.argv[1:] or list(jobs):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("jobs", nargs="*", metavar="JOB", help=f"{', '.join(jobs)} (default: all)")
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
+    args = parser.parse_args()
+    if set(args.jobs) - set(jobs):
+        parser.error(f"unknown job(s) {sorted(set(args.jobs) - set(jobs))}; expected {', '.join(jobs)}")
+    DEVICE = paired.check_run_device(args.device)
+    for name in args.jobs or list(jobs):
         jobs[name]()

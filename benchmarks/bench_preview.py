@@ -1,12 +1,13 @@
 """What the live preview costs: one preview (score every classifier + write preview.png) against one step.
 
-    python benchmarks/bench_preview.py [--preset imagenet-class] [--pairs 12] [--every 10]
+    python benchmarks/bench_preview.py [--preset imagenet-class] [--pairs 12] [--every 10] [--device cpu]
 
 Builds the preset's run once, warms up, then alternates one optimization step and one
 preview (the run's own ``_show``: the target's probability on every classifier under
 ``torch.inference_mode`` and an atomic ``preview.png``) in the same process. Reported:
 the median of the paired ratios preview / step with min-max, the CPU time of each, and
-the overhead per step at ``output.preview_every = --every``.
+the overhead per step at ``output.preview_every = --every``. ``--device`` (default cpu;
+auto, cpu, cuda or mps) is where the run works; on CUDA each side is timed to its end (synchronized).
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 
 def main() -> None:
@@ -26,16 +31,20 @@ def main() -> None:
     parser.add_argument("--preset", default="imagenet-class")
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
     args = parser.parse_args()
+    paired.check_run_device(args.device)
 
     from apophenic.build import build
+    from apophenic.device import pick_device
     from apophenic.live import LiveFolder, StepClock
     from apophenic.loop import make_loss
     from apophenic.record import RunState
     from apophenic.run import _show
     from apophenic.runs import load_preset
 
-    config, source = load_preset(args.preset)
+    config, source = load_preset(args.preset, [f'device="{args.device}"'])
+    sync = paired.device_sync(pick_device(args.device))
     parts = build(config, source)
     loss_fn = make_loss(parts)
     live = LiveFolder(Path(tempfile.mkdtemp()) / "run").open()
@@ -56,6 +65,7 @@ def main() -> None:
         for name, fn in (("step", step), ("preview", show)) if i % 2 == 0 else (("preview", show), ("step", step)):
             w, c = time.perf_counter(), time.process_time()
             fn(i)
+            sync()
             walls[name].append(time.perf_counter() - w)
             cpus[name].append(time.process_time() - c)
         ratios.append(walls["preview"][-1] / walls["step"][-1])

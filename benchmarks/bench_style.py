@@ -3,6 +3,8 @@
     OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_style.py [--steps 10] [--sizes 256 512] [--threads 1]
     OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_style.py --pictures docs/images   # the docs grid
 
+``--device`` (default cpu; auto, cpu, cuda or mps) is where the optimization runs.
+
 Perceivers: VGG-19 with random-init weights (saved as a torchvision-format state dict, so
 the real loading path runs; no ImageNet weights offline), the random shallow multi-scale
 CNN (the offline default), EfficientNet-Lite0 (real weights, not resized). Content:
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,9 +31,14 @@ from apophenic.plugins.style.recipe import transfer_recipe  # noqa: E402
 from apophenic.plugins.style.runner import optimize  # noqa: E402
 from apophenic.preset_loader import read_toml  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
+
 PERCEIVERS = ["vgg19", "random-cnn", "efficientnet-lite0"]
 LABELS = {"vgg19": "VGG-19 (random init)", "random-cnn": "random shallow CNN", "efficientnet-lite0": "EfficientNet-Lite0"}
 STYLES = ["swirls", "mosaic", "bands"]
+DEVICE = "cpu"  # set from --device in main
 
 
 def random_vgg_weights(folder: Path) -> Path:
@@ -47,7 +55,7 @@ def recipe(perceiver: str, style: str, size: int, steps: int, vgg: Path | None, 
     data = read_toml(PRESETS / "style-random-net.toml")
     data = transfer_recipe(data, content=DATA / "chelsea.png", styles=[DATA / f"{style}.png"], perceiver=perceiver,
                            weights=vgg if perceiver == "vgg19" else None, size=size, optimizer="adam", lr=0.05,
-                           style_weight=10.0 if style_weight is None else style_weight, device="cpu")
+                           style_weight=10.0 if style_weight is None else style_weight, device=DEVICE)
     data["optimizer"]["steps"] = steps
     data["objectives"] = [o for o in data["objectives"] if o["type"] != "total-variation"]
     return data
@@ -121,8 +129,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
     parser.add_argument("--pictures", type=Path, default=None, help="Write the docs grid into this folder instead.")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = paired.check_run_device(args.device)
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         if args.pictures:

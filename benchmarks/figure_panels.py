@@ -1,27 +1,35 @@
 """One figure of several runs side by side, each captioned with its clipped share and held-out scores.
 
-    python benchmarks/figure_panels.py OUT.png "label one=RUN_FOLDER" "label two=RUN_FOLDER" ...
+    python benchmarks/figure_panels.py OUT.png "label one=RUN_FOLDER" "label two=RUN_FOLDER" ... [--device cpu]
 
 Used for ``docs/images/fourier-fix.png`` (the Fourier image before and after the spectrum
 fix). Scores come from each folder's ``run.json``; a run written before ``run.json`` carried
 ``clipped`` and ``robust`` is measured again from its ``final.png``
-(``benchmarks/legibility_table.py``).
+(``benchmarks/legibility_table.py``) on ``--device`` (default cpu; auto, cpu, cuda or mps).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import paired  # noqa: E402
 from legibility_table import measured  # noqa: E402
 
 
 def main() -> None:
     from PIL import Image, ImageDraw, ImageFont
 
-    out, panels = Path(sys.argv[1]), [a.split("=", 1) for a in sys.argv[2:]]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("panels", nargs="+", metavar="LABEL=RUN_FOLDER")
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or mps; default cpu")
+    args = parser.parse_args()
+    paired.check_run_device(args.device)
+    out, panels = args.out, [a.split("=", 1) for a in args.panels]
     side, pad, caption = 256, 10, 64
     sheet = Image.new("RGB", (len(panels) * (side + pad) + pad, side + caption + 2 * pad), "white")
     draw = ImageDraw.Draw(sheet)
@@ -30,7 +38,7 @@ def main() -> None:
     except TypeError:
         font = ImageFont.load_default()
     for i, (label, folder) in enumerate(panels):
-        record = measured(Path(folder))
+        record = measured(Path(folder), args.device)
         x = pad + i * (side + pad)
         with Image.open(Path(folder) / "final.png") as im:
             sheet.paste(im.convert("RGB").resize((side, side), Image.LANCZOS), (x, pad))

@@ -7,6 +7,8 @@ files left, data lost, code executed.
 With ``--tree`` the suite of *this* checkout is copied into the other tree's ``tests/`` and run
 there with that tree on ``PYTHONPATH`` first, so "before" and "after" come from the same cases.
 A case that fails to run at all (an option the old code does not know) counts by what it did.
+No ``--device``: it counts how hostile input is handled (exit codes, messages, files), which no
+device changes; the cases run the tiny CPU runs the suite fixes.
 """
 
 from __future__ import annotations

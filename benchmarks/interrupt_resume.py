@@ -1,6 +1,6 @@
 """Interrupt test: Ctrl-C (or SIGTERM) real `apophenic run` processes at random steps, resume each, compare pixels.
 
-    python benchmarks/interrupt_resume.py [--runs 20] [--steps 40] [--size 48] [--seed 0] [--pipeline]
+    python benchmarks/interrupt_resume.py [--runs 20] [--steps 40] [--size 48] [--seed 0] [--pipeline] [--device auto]
 
 One uninterrupted run gives the reference picture. Then each round starts the same run,
 waits until its progress.json says a random step k was done, sends SIGINT (even rounds)
@@ -17,6 +17,8 @@ starting from its picture, ``--steps`` each); the random step counts across both
 so some signals land in the first stage and some in the second. An intact folder there is
 the pipeline's: status "interrupted", the finished stages and the interrupted one, the line
 naming ``--resume``; the resumed pipeline's picture is compared with an uninterrupted one.
+
+``--device`` (default auto: no ``--device`` on the command, as a user types it; auto, cpu, cuda or mps) goes to every ``apophenic run``; a resume keeps its run's device.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import paired  # noqa: E402
 
 PRESET = """
 seed = 3
@@ -187,7 +193,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=48)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pipeline", action="store_true", help="Interrupt a two-stage pipeline instead of one run.")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps; default auto (no --device given to runs)")
     args = parser.parse_args()
+    device = [] if paired.check_run_device(args.device) == "auto" else ["--device", args.device]
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="apophenic-interrupt-"))
     preset = root / "tiny.toml"
@@ -196,7 +204,7 @@ def main() -> None:
         (root / "pipe.toml").write_text(PIPELINE)
         preset = root / "pipe.toml"
     total = args.steps * (2 if args.pipeline else 1)
-    subprocess.run([*CLI, str(preset), "--out", str(root / "whole"), "-q"], env=ENV, check=True)
+    subprocess.run([*CLI, str(preset), *device, "--out", str(root / "whole"), "-q"], env=ENV, check=True)
     (reference,) = (root / "whole").iterdir()
     want = pixels(reference / "final.png")
     intact = identical = finished = 0
@@ -205,7 +213,7 @@ def main() -> None:
         out = root / f"cut-{i:02d}"
         k = rng.randint(1, total - 1)
         sig = signal.SIGINT if i % 2 == 0 else signal.SIGTERM
-        proc = subprocess.Popen([*CLI, str(preset), "--out", str(out)], env=ENV,
+        proc = subprocess.Popen([*CLI, str(preset), *device, "--out", str(out)], env=ENV,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if args.pipeline:
             wait_for_pipeline(out, k, args.steps, proc)

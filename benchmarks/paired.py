@@ -256,6 +256,25 @@ def check_device(name: str) -> Any:
     return device
 
 
+#: What a run's ``device`` (a preset, ``--device`` of the CLI, ``with_options``) accepts.
+RUN_DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def check_run_device(name: str) -> str:
+    """``name`` when a run can use it (auto, cpu, cuda, mps; checked like :func:`check_device`), else one line and exit 2.
+
+    For benchmarks that go through presets or the CLI, which take no device index (``cuda:1``).
+    """
+    import sys
+
+    if name not in RUN_DEVICES:
+        print(f"--device {name!r}: a run takes {', '.join(RUN_DEVICES)}", file=sys.stderr)
+        raise SystemExit(2)
+    if name != "auto":
+        check_device(name)
+    return name
+
+
 def write_json(path: str | None, results: dict[str, Any]) -> None:
     """Write ``results`` (``Result`` objects become dicts) to ``path`` when given."""
     if not path:

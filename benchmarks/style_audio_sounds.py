@@ -1,6 +1,8 @@
 """Synthesize the demo sounds for audio style transfer (a tone melody; chirps with noise bursts).
 
     python benchmarks/style_audio_sounds.py /tmp/sounds && apophenic style audio /tmp/sounds/content.wav /tmp/sounds/style.wav
+
+No ``--device``: this only writes two numpy-made WAV files (the transfer itself takes ``--device``).
 """
 
 from __future__ import annotations

@@ -54,12 +54,12 @@ def minilm_static() -> WordVectors:
     return WordVectors(words, table, source="all-MiniLM-L6-v2 static table")
 
 
-def minilm_encoded(words: list[str], on_batch=None) -> WordVectors:
-    """Each word run alone through MiniLM's 6-layer encoder, mean-pooled."""
+def minilm_encoded(words: list[str], on_batch=None, device: str = "cpu") -> WordVectors:
+    """Each word run alone through MiniLM's 6-layer encoder on ``device``, mean-pooled."""
     from apophenic import minilm
 
     tensors, vocab = minilm.load()
-    model = minilm.MiniBert(tensors)
+    model = minilm.MiniBert(tensors).to(device)
     vectors = minilm.encode_words(model, minilm.WordPiece(vocab), words, on_batch=on_batch)
     return WordVectors(list(words), vectors, source="all-MiniLM-L6-v2 encoder, one word at a time")
 

@@ -22,6 +22,18 @@ SCRIPTS = [
     ("bench_levers.py", []),
     ("anchors/bench_style_anchors.py", []),
     ("anchors/bench_featvis_anchors.py", []),
+    ("bench_abstraction.py", []),
+    ("bench_analogy_images.py", []),
+    ("bench_analogy_vectors.py", []),
+    ("bench_drawing_presets.py", ["ink"]),
+    ("bench_dream.py", []),
+    ("bench_preview.py", []),
+    ("bench_style.py", []),
+    ("figure_panels.py", ["never-written.png", "label=missing-run"]),
+    ("legibility_table.py", ["missing-run"]),
+    ("interrupt_resume.py", []),
+    ("bench_plugin_newcomer.py", []),
+    ("batch_kill_test.py", []),
 ]
 
 

@@ -58,3 +58,17 @@ def test_cuda_on_a_machine_without_it_is_one_line_and_exit_2(capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "CUDA is not available" in err
+
+
+@pytest.mark.parametrize("name", ["nonsense", "cuda:1"])
+def test_a_run_device_that_a_run_cannot_take_is_one_line_and_exit_2(name, capsys):
+    with pytest.raises(SystemExit) as stop:
+        paired.check_run_device(name)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--device" in err
+
+
+def test_auto_and_cpu_are_run_devices():
+    assert paired.check_run_device("auto") == "auto"
+    assert paired.check_run_device("cpu") == "cpu"
