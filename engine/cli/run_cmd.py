@@ -13,7 +13,9 @@ DEFAULT_OUT = Path("apophenic-out")
 
 
 def install(app: typer.Typer) -> None:
-    app.command("run")(run)
+    from apophenic.cli import keeping_work_on_signals
+
+    app.command("run")(keeping_work_on_signals(run))
 
 
 def run(
@@ -36,16 +38,7 @@ def run(
     so far (run.json status "interrupted"); `--resume FOLDER` continues it. A second Ctrl-C
     quits at once, keeping nothing.
     """
-    from apophenic.interrupt import RunInterrupted, graceful
-
-    try:
-        with graceful():
-            _run(preset, set_, seed, steps, device, out, from_, read_from, print_size, quiet, force, resume)
-    except RunInterrupted as exc:
-        from apophenic.cli import stopped
-
-        stopped(exc)  # here: typer turns a KeyboardInterrupt into its own exit before main() sees it
-        raise SystemExit(130) from None
+    _run(preset, set_, seed, steps, device, out, from_, read_from, print_size, quiet, force, resume)
 
 
 def _run(preset, set_, seed, steps, device, out, from_, read_from, print_size, quiet, force, resume) -> None:
