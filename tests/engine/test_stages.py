@@ -264,19 +264,35 @@ def test_a_failing_first_stage_writes_nothing(tmp_path, tiny_preset, files_under
         assert not (tmp_path / "out").exists()
 
 
-def test_an_interrupted_pipeline_keeps_its_stages(tmp_path, tiny_preset):
+def _run_counting(at: int | None, fn):
+    """``fn()`` with a plugin counting steps across a whole pipeline and asking to stop after step
+    ``at`` (counted from 1); returns (fn's result or the interrupt, steps taken)."""
     from apophenic import hookimpl
-    from apophenic.interrupt import RunInterrupted, request_stop
+    from apophenic.interrupt import request_stop
     from apophenic.registry import get_registry
 
-    class StopInSecondStage:
+    class StopAtStep:
         calls = 0
 
         @hookimpl
         def on_step(self, state) -> None:
             self.calls += 1
-            if self.calls == 3:  # stage 1 has 2 steps: this is stage 2's first
+            if self.calls == at:
                 request_stop("test")
+
+    plugin = StopAtStep()
+    get_registry().manager.register(plugin, name=f"count-{id(plugin)}")
+    try:
+        try:
+            return fn(), plugin.calls
+        except KeyboardInterrupt as exc:
+            return exc, plugin.calls
+    finally:
+        get_registry().manager.unregister(plugin)
+
+
+def test_an_interrupted_pipeline_keeps_its_stages(tmp_path, tiny_preset):
+    from apophenic.interrupt import RunInterrupted
 
     pipe = _write(tmp_path, "pipe.toml", """
 [[stages]]
@@ -290,52 +306,16 @@ init = "image"
 optimizer = { steps = 3 }
 """)
     data, source = load_data(str(pipe))
-    plugin = StopInSecondStage()
-    get_registry().manager.register(plugin, name="stop-in-second")
-    try:
-        with pytest.raises(RunInterrupted) as stopped:
-            stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe")
-    finally:
-        get_registry().manager.unregister(plugin)
-    assert (stopped.value.step, stopped.value.steps, stopped.value.resumable) == (1, 3, True)
+    # stage 1 has 2 steps: step 3 is stage 2's first
+    stopped, _ = _run_counting(3, lambda: stages.execute(data, source, tmp_path / "out", progress=False, preset="pipe"))
+    assert isinstance(stopped, RunInterrupted)
+    assert (stopped.step, stopped.steps, stopped.resumable) == (1, 3, True)
     (folder,) = (tmp_path / "out").iterdir()
     record = json.loads((folder / "run.json").read_text())
     assert record["status"] == "interrupted"
     assert [(s["stage"], s.get("status")) for s in record["stages"]] == [("draw", None), ("refine", "interrupted")]
     second = json.loads((folder / record["stages"][1]["folder"] / "run.json").read_text())
     assert (second["status"], second["stopped_at"]) == ("interrupted", 1)
-
-
-def _counting(at: int | None):
-    """A plugin counting steps across a whole pipeline, asking to stop after step ``at`` (counted from 1)."""
-    from apophenic import hookimpl
-    from apophenic.interrupt import request_stop
-
-    class StopAtStep:
-        calls = 0
-
-        @hookimpl
-        def on_step(self, state) -> None:
-            self.calls += 1
-            if self.calls == at:
-                request_stop("test")
-
-    return StopAtStep()
-
-
-def _run_counting(at, fn):
-    """``fn()`` with a step-counting plugin registered; returns (fn's result or the exception, steps taken)."""
-    from apophenic.registry import get_registry
-
-    plugin = _counting(at)
-    get_registry().manager.register(plugin, name=f"count-{id(plugin)}")
-    try:
-        try:
-            return fn(), plugin.calls
-        except KeyboardInterrupt as exc:
-            return exc, plugin.calls
-    finally:
-        get_registry().manager.unregister(plugin)
 
 
 _THREE_STAGES = """
