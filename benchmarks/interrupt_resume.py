@@ -99,8 +99,9 @@ def wait_for(out: Path, step: int, proc: subprocess.Popen) -> None:
         time.sleep(0.02)
 
 
-def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | None]:
-    """Problems with an interrupted run's output folder (none: intact)."""
+def left_behind(out: Path, code: int) -> tuple[list[str], Path | None, dict | None]:
+    """What every interrupted command must leave: exit 130, one visible folder with a readable
+    run.json and no live files, nothing hidden. Returns the problems, the folder and its record."""
     problems = []
     entries = list(out.iterdir())
     if [e for e in entries if e.name.startswith(".")]:
@@ -109,12 +110,21 @@ def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | Non
     if code != 130:
         problems.append(f"exit {code}")
     if len(visible) != 1:
-        return problems + [f"{len(visible)} folders"], None
+        return problems + [f"{len(visible)} folders"], None, None
     folder = visible[0]
+    if (folder / "preview.png").exists() or (folder / "progress.json").exists():
+        problems.append("live files left in the published folder")
     try:
-        record = json.loads((folder / "run.json").read_text())
+        return problems, folder, json.loads((folder / "run.json").read_text())
     except (OSError, ValueError) as exc:
-        return problems + [f"run.json: {exc}"], folder
+        return problems + [f"run.json: {exc}"], folder, None
+
+
+def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | None]:
+    """Problems with an interrupted run's output folder (none: intact)."""
+    problems, folder, record = left_behind(out, code)
+    if record is None:
+        return problems, folder
     stopped = record.get("stopped_at")
     if record.get("status") != "interrupted" or not isinstance(stopped, int) or stopped < k:
         problems.append(f"status {record.get('status')} stopped_at {stopped} (signal after step {k})")
@@ -128,8 +138,6 @@ def check(out: Path, k: int, code: int, err: str) -> tuple[list[str], Path | Non
     have = sorted(p.name for p in (folder / "snapshots").iterdir()) if (folder / "snapshots").is_dir() else []
     if have != want:
         problems.append(f"snapshots {have} != {want}")
-    if (folder / "preview.png").exists() or (folder / "progress.json").exists():
-        problems.append("live files left in the published folder")
     if not err.strip().splitlines() or not err.strip().splitlines()[-1].startswith(f"interrupted at step {stopped}/"):
         problems.append(f"message {err.strip().splitlines()[-1:]}")
     return problems, folder
@@ -144,20 +152,9 @@ def record_status(folder: Path) -> str | None:
 
 def check_pipeline(out: Path, code: int, err: str) -> tuple[list[str], Path | None]:
     """Problems with an interrupted pipeline's output folder (none: intact)."""
-    problems = []
-    entries = list(out.iterdir())
-    if [e for e in entries if e.name.startswith(".")]:
-        problems.append(f"hidden leftovers {[e.name for e in entries]}")
-    visible = [e for e in entries if not e.name.startswith(".")]
-    if code != 130:
-        problems.append(f"exit {code}")
-    if len(visible) != 1:
-        return problems + [f"{len(visible)} folders"], None
-    folder = visible[0]
-    try:
-        record = json.loads((folder / "run.json").read_text())
-    except (OSError, ValueError) as exc:
-        return problems + [f"run.json: {exc}"], folder
+    problems, folder, record = left_behind(out, code)
+    if record is None:
+        return problems, folder
     stages = record.get("stages") or []
     if record.get("status") != "interrupted" or not stages:
         problems.append(f"status {record.get('status')} with {len(stages)} stages")
@@ -167,8 +164,6 @@ def check_pipeline(out: Path, code: int, err: str) -> tuple[list[str], Path | No
     last = err.strip().splitlines()[-1:] if err.strip() else []
     if not last or not last[0].startswith("interrupted ") or "--resume" not in last[0]:
         problems.append(f"message {last}")
-    if (folder / "preview.png").exists() or (folder / "progress.json").exists():
-        problems.append("live files left in the published folder")
     return problems, folder
 
 
